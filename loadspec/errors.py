@@ -1,0 +1,67 @@
+"""One error family for bad input: every user mistake is a `LoadspecError`."""
+
+from __future__ import annotations
+
+import difflib
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "LoadspecError",
+    "Problem",
+    "Severity",
+    "SpecError",
+    "did_you_mean",
+]
+
+
+class Severity(str, enum.Enum):
+    """How bad a problem is: errors stop a spec from running, warnings do not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with one spec file.
+
+    Attributes:
+        path: the file, as the user named it.
+        line: 1-based line in the original file (0 when the file as a whole is wrong).
+        message: what was found, what was expected, and a hint where one exists.
+        severity: error or warning.
+        location: a `$.steps[1].extract.channel_uid` style pointer into the spec.
+    """
+
+    path: str
+    line: int
+    message: str
+    severity: Severity = Severity.ERROR
+    location: str = "$"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity.value}: {self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+
+class LoadspecError(Exception):
+    """Base of every error that reports bad input rather than a bug."""
+
+
+class SpecError(LoadspecError):
+    """A spec file cannot be used; carries every problem found in it."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.75) -> str | None:
+    """The closest of `choices` to `word`, if one is close enough to be a typo."""
+    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    return matches[0] if matches else None
