@@ -16,7 +16,7 @@ __all__ = [
 ]
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     """How bad a problem is: errors stop a spec from running, warnings do not."""
 
     ERROR = "error"

@@ -1,0 +1,75 @@
+"""Extraction with jsonpath-ng: each expression is compiled once, then reused."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from jsonpath_ng.exceptions import JSONPathError
+from jsonpath_ng.ext.parser import parse as _parse_jsonpath
+
+from loadspec.errors import LoadspecError
+
+__all__ = ["Extractor", "JsonPath", "JsonPathSyntaxError", "compile_jsonpath"]
+
+
+class JsonPathSyntaxError(LoadspecError):
+    """A JSONPath expression that does not compile."""
+
+
+@dataclass(frozen=True, slots=True)
+class JsonPath:
+    """A compiled JSONPath expression.
+
+    Attributes:
+        text: the expression as written.
+        compiled: jsonpath-ng's parsed form.
+    """
+
+    text: str
+    compiled: Any
+
+    def first(self, document: Any) -> tuple[bool, Any]:
+        """(found, value) of the first match in `document`."""
+        matches = self.compiled.find(document)
+        return (True, matches[0].value) if matches else (False, None)
+
+
+@lru_cache(maxsize=4096)
+def compile_jsonpath(text: str) -> JsonPath:
+    """Compile `text`; the same expression in many specs is compiled once per process."""
+    try:
+        return JsonPath(text, _parse_jsonpath(text))
+    except (JSONPathError, Exception) as exc:
+        # jsonpath-ng's ply lexer raises bare exceptions for some inputs; all mean "not JSONPath".
+        raise JsonPathSyntaxError(f"JSONPath {text!r} does not compile: {exc}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Extractor:
+    """A step's `extract` block, compiled.
+
+    Attributes:
+        paths: name -> compiled JSONPath.
+    """
+
+    paths: Mapping[str, JsonPath]
+
+    @classmethod
+    def from_mapping(cls, extract: Mapping[str, str]) -> Extractor:
+        """Compile every expression of an `extract` block."""
+        return cls({name: compile_jsonpath(text) for name, text in extract.items()})
+
+    def extract(self, document: Any) -> tuple[dict[str, Any], list[JsonPath]]:
+        """(values found by name, expressions that matched nothing)."""
+        values: dict[str, Any] = {}
+        missing: list[JsonPath] = []
+        for name, path in self.paths.items():
+            found, value = path.first(document)
+            if found:
+                values[name] = value
+            else:
+                missing.append(path)
+        return values, missing

@@ -1,0 +1,208 @@
+"""Split a spec file into front matter and step blocks, each parsed with its lines."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from frontmatter.default_handlers import YAMLHandler
+
+from loadspec.errors import Problem, Severity
+from loadspec.spec.yamlmarks import Location, SourceMap, format_location, load_marked
+
+__all__ = ["PREREQUISITES", "TEST_REQUEST", "RawSpec", "decode", "parse_text"]
+
+PREREQUISITES, TEST_REQUEST = "prerequisites", "test_request"
+
+_HEADING = re.compile(r" {0,3}(#{1,6})\s*(.*?)\s*#*\s*\Z")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})\s*([^`\s]*)")
+_YAML_LANGS = frozenset({"yaml", "yml"})
+_SECTION_TITLES = ((PREREQUISITES, "prerequisite"), (TEST_REQUEST, "testrequest"))
+
+
+@dataclass(slots=True)
+class RawSpec:
+    """A spec file before the model: plain data, its lines, and problems so far.
+
+    Attributes:
+        path: the file, as the user named it.
+        front: front matter as plain data (None when unreadable).
+        blocks: section name -> the plain data of its yaml block.
+        block_lines: section name -> line of its heading.
+        title: the first `# ` heading.
+        source: lines of every location; blocks live under `(section, ...)`.
+        problems: what is already known to be wrong.
+        broken: parts (`front` or a section name) whose YAML could not be read.
+        json_blocks: sections holding a ```json block (documentation, never run).
+    """
+
+    path: str
+    front: Any = None
+    blocks: dict[str, Any] = field(default_factory=dict)
+    block_lines: dict[str, int] = field(default_factory=dict)
+    title: str = ""
+    source: SourceMap = field(default_factory=SourceMap)
+    problems: list[Problem] = field(default_factory=list)
+    broken: set[str] = field(default_factory=set)
+    json_blocks: set[str] = field(default_factory=set)
+
+    def problem(
+        self, location: Location, message: str, severity: Severity = Severity.ERROR
+    ) -> None:
+        """Record a problem at the line of `location`."""
+        self.add(self.source.line(location), message, severity, location)
+
+    def problems_at(self, section: str) -> bool:
+        """Whether any problem was already found inside `section`."""
+        prefix = format_location((section,))
+        return any(p.location.startswith(prefix) for p in self.problems)
+
+    def add(
+        self,
+        line: int,
+        message: str,
+        severity: Severity = Severity.ERROR,
+        location: Location = (),
+    ) -> None:
+        """Record a problem at `line`."""
+        self.problems.append(Problem(self.path, line, message, severity, format_location(location)))
+
+
+def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
+    """The text of a spec file, or the problem that it is not UTF-8."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [
+            Problem(
+                path,
+                line,
+                f"not UTF-8 text: byte 0x{data[exc.start]:02x} "
+                f"at offset {exc.start} cannot be decoded",
+            )
+        ]
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        return None, [Problem(path, line, "NUL byte in file: a spec is text, not binary")]
+    return text, []
+
+
+def parse_text(text: str, path: str) -> RawSpec:
+    """Front matter and step blocks of a spec's text, with every line kept."""
+    raw = RawSpec(path)
+    if not text.strip():
+        raw.add(1, "empty file: a spec starts with '---' front matter")
+        return raw
+    lines = text.splitlines()
+    body_start = _front_matter(raw, text, lines)
+    if body_start is None:
+        return raw
+    _sections(raw, lines, body_start)
+    return raw
+
+
+def _front_matter(raw: RawSpec, text: str, lines: list[str]) -> int | None:
+    """Parse the front matter; returns the index of the first body line."""
+    start = next(i for i, line in enumerate(lines) if line.strip())
+    boundary = YAMLHandler.FM_BOUNDARY
+    if not boundary.match(lines[start]):
+        raw.add(start + 1, "no front matter: a spec starts with a '---' line")
+        return None
+    end = next((i for i in range(start + 1, len(lines)) if boundary.match(lines[i])), None)
+    if end is None:
+        raw.add(start + 1, "front matter opened here is never closed by a '---' line")
+        return None
+    marked = load_marked("\n".join(lines[start + 1 : end]), first_line=start + 2)
+    raw.front = marked.value
+    raw.source.update(marked.source)
+    raw.source.lines.setdefault((), start + 1)
+    for problem in marked.problems:
+        raw.add(problem.line, problem.message)
+    if marked.value is None and marked.problems:
+        raw.broken.add("front")
+    return end + 1
+
+
+@dataclass(slots=True)
+class _Fence:
+    lang: str
+    start: int
+    lines: list[str] = field(default_factory=list)
+
+
+def _sections(raw: RawSpec, lines: list[str], first: int) -> None:
+    """Find the Prerequisites and Test Request yaml blocks (headings inside fences don't count)."""
+    section: str | None = None
+    fence: _Fence | None = None
+    marker = ""
+    for index in range(first, len(lines)):
+        line = lines[index]
+        if fence is not None:
+            if line.strip().startswith(marker) and not line.strip().strip(marker[0]):
+                _close_fence(raw, section, fence)
+                fence = None
+            else:
+                fence.lines.append(line)
+            continue
+        if opened := _FENCE.match(line):
+            marker, fence = opened.group(1), _Fence(opened.group(2).lower(), index + 1)
+        elif heading := _HEADING.match(line):
+            section = _heading(raw, heading, index + 1, section)
+    if fence is not None:
+        raw.add(fence.start, "code block opened here is never closed")
+    if TEST_REQUEST in raw.block_lines and TEST_REQUEST not in raw.blocks:
+        also = " (its ```json block is documentation)" if TEST_REQUEST in raw.json_blocks else ""
+        raw.add(
+            raw.block_lines[TEST_REQUEST],
+            f"'Test Request' section has no ```yaml block with its steps{also}",
+        )
+    if TEST_REQUEST not in raw.block_lines:
+        raw.add(first + 1, "no '## Test Request' section: a spec needs one with a ```yaml block")
+
+
+def _heading(raw: RawSpec, match: re.Match[str], line: int, current: str | None) -> str | None:
+    level, title = len(match.group(1)), match.group(2)
+    if level == 1 and not raw.title:
+        raw.title = title
+    key = re.sub(r"[^a-z]", "", title.lower())
+    for name, prefix in _SECTION_TITLES:
+        if key.startswith(prefix):
+            if name in raw.block_lines:
+                first = raw.block_lines[name]
+                raw.add(
+                    line,
+                    f"second '{_pretty(name)}' section (first at line {first}); "
+                    "only the first is used",
+                )
+                return None
+            raw.block_lines[name] = line
+            return name
+    return None if level <= 2 else current
+
+
+def _close_fence(raw: RawSpec, section: str | None, fence: _Fence) -> None:
+    if section is not None and fence.lang == "json":
+        raw.json_blocks.add(section)
+    if section is None or fence.lang not in _YAML_LANGS:
+        return
+    if section in raw.blocks:
+        raw.add(
+            fence.start,
+            f"second ```yaml block in '{_pretty(section)}' is ignored",
+            Severity.WARNING,
+        )
+        return
+    marked = load_marked("\n".join(fence.lines), first_line=fence.start + 1)
+    raw.blocks[section] = marked.value
+    raw.source.update(marked.source.rebase((section,)))
+    raw.source.lines[(section,)] = fence.start
+    for problem in marked.problems:
+        raw.add(problem.line, problem.message, location=(section,))
+    if marked.value is None and marked.problems:
+        raw.broken.add(section)
+
+
+def _pretty(section: str) -> str:
+    return "Prerequisites" if section == PREREQUISITES else "Test Request"
