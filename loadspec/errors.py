@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -63,5 +64,11 @@ class SpecError(LoadspecError):
 
 def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.75) -> str | None:
     """The closest of `choices` to `word`, if one is close enough to be a typo."""
-    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    return _closest(word, frozenset(choices), cutoff)
+
+
+@functools.lru_cache(maxsize=4096)
+def _closest(word: str, choices: frozenset[str], cutoff: float) -> str | None:
+    # Cached: a corpus repeats the same unknown keys and names in file after file.
+    matches = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=cutoff)
     return matches[0] if matches else None

@@ -8,11 +8,15 @@ from functools import lru_cache
 from typing import Any
 
 from jsonpath_ng.exceptions import JSONPathError
-from jsonpath_ng.ext.parser import parse as _parse_jsonpath
+from jsonpath_ng.ext.parser import ExtendedJsonPathParser
 
 from loadspec.errors import LoadspecError
 
 __all__ = ["Extractor", "JsonPath", "JsonPathSyntaxError", "compile_jsonpath"]
+
+
+# jsonpath-ng's parse() builds a new ply parser (its tables) on every call; one is enough.
+_PARSER = ExtendedJsonPathParser()
 
 
 class JsonPathSyntaxError(LoadspecError):
@@ -41,7 +45,7 @@ class JsonPath:
 def compile_jsonpath(text: str) -> JsonPath:
     """Compile `text`; the same expression in many specs is compiled once per process."""
     try:
-        return JsonPath(text, _parse_jsonpath(text))
+        return JsonPath(text, _PARSER.parse(text))
     except (JSONPathError, Exception) as exc:
         # jsonpath-ng's ply lexer raises bare exceptions for some inputs; all mean "not JSONPath".
         raise JsonPathSyntaxError(f"JSONPath {text!r} does not compile: {exc}") from None

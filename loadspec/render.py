@@ -97,18 +97,17 @@ def parse_template(text: str) -> Template:
 
 def template_names(value: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """(location, name) of every placeholder in a nested value; syntax errors raise."""
-    if isinstance(value, str):
-        if _OPEN in value:
-            for name in parse_template(value).names:
-                yield (), name
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            for location, name in template_names(item):
-                yield (key, *location), name
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            for location, name in template_names(item):
-                yield (index, *location), name
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), value)]
+    while stack:
+        location, item = stack.pop()
+        if isinstance(item, str):
+            if _OPEN in item:
+                for name in parse_template(item).names:
+                    yield location, name
+        elif isinstance(item, Mapping):
+            stack.extend(((*location, k), v) for k, v in reversed(list(item.items())))
+        elif isinstance(item, list):
+            stack.extend(((*location, i), v) for i, v in reversed(list(enumerate(item))))
 
 
 Compiled = Callable[[Mapping[str, Any]], Any]

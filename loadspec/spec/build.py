@@ -250,6 +250,7 @@ class _Builder:
         wait = self.wait((*location, "wait"), value.get("wait"))
         method, path = self.request(location, value, is_wait=wait is not None)
         if step_id is None or (wait is None and (method is None or path is None)):
+            self.excuse(value.get("extract"))
             return None
         return Step(
             id=step_id,
@@ -280,6 +281,11 @@ class _Builder:
             line=self.raw.source.line(location),
             location=location,
         )
+
+    def excuse(self, extract: Any) -> None:
+        """Names a broken step would extract: later uses are not reported again."""
+        if isinstance(extract, Mapping):
+            self.raw.excused.update(str(name) for name in extract)
 
     def step_id(self, location: Location, value: Any) -> str | None:
         if value is None:
@@ -357,6 +363,7 @@ class _Builder:
                 compile_jsonpath(expression)
             except JsonPathSyntaxError as exc:
                 self.error(where, f"extract {name!r}: {exc}")
+                self.excuse({name: expression})
                 continue
             good[name] = expression
         return good

@@ -47,11 +47,12 @@ def check_spec(spec: Spec, raw: RawSpec, options: CheckOptions) -> None:
 
 
 def _check_templates(spec: Spec, raw: RawSpec, variables: frozenset[str]) -> None:
-    defined = set(variables) | set(BUILTINS)
+    defined = set(variables) | set(BUILTINS) | raw.excused
     extracted: set[str] = set()
     for step in spec.steps:
         for location, name in _step_names(step, raw):
-            if name not in defined:
+            if name not in defined and not raw.broken:
+                # With a block unreadable, which names exist is unknown: report nothing.
                 _undefined(raw, location, name, extracted | set(variables))
             elif name == "now_timestamp" and _is_id(location):
                 raw.problem(

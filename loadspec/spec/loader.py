@@ -15,8 +15,16 @@ __all__ = ["PREREQUISITES", "TEST_REQUEST", "RawSpec", "decode", "parse_text"]
 
 PREREQUISITES, TEST_REQUEST = "prerequisites", "test_request"
 
-_HEADING = re.compile(r" {0,3}(#{1,6})\s*(.*?)\s*#*\s*\Z")
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})\s*([^`\s]*)")
+_BOUNDARY = re.compile(r"^-{3,}[ \t]*$", re.M)
+_HANDLER = YAMLHandler()
+# A heading or a fence line; nothing else of the Markdown matters to a spec.
+# The leading newline is a literal prefix, which lets `re` skip ahead instead of trying a
+# match at every character; the text is scanned with a newline put in front of it.
+_MARKER = re.compile(
+    r"\n {0,3}(?:(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[^`\s]*)[^\n]*"
+    r"|(?P<hashes>#{1,6})[ \t]*(?P<title>[^\n]*?)[ \t#]*)(?=\n|\Z)",
+)
+_NOT_LETTER = re.compile(r"[^a-z]")
 _YAML_LANGS = frozenset({"yaml", "yml"})
 _SECTION_TITLES = ((PREREQUISITES, "prerequisite"), (TEST_REQUEST, "testrequest"))
 
@@ -35,6 +43,7 @@ class RawSpec:
         problems: what is already known to be wrong.
         broken: parts (`front` or a section name) whose YAML could not be read.
         json_blocks: sections holding a ```json block (documentation, never run).
+        excused: names extracted by steps too broken to build; their uses are not reported.
     """
 
     path: str
@@ -46,6 +55,7 @@ class RawSpec:
     problems: list[Problem] = field(default_factory=list)
     broken: set[str] = field(default_factory=set)
     json_blocks: set[str] = field(default_factory=set)
+    excused: set[str] = field(default_factory=set)
 
     def problem(
         self, location: Location, message: str, severity: Severity = Severity.ERROR
@@ -95,63 +105,72 @@ def parse_text(text: str, path: str) -> RawSpec:
     if not text.strip():
         raw.add(1, "empty file: a spec starts with '---' front matter")
         return raw
-    lines = text.splitlines()
-    body_start = _front_matter(raw, text, lines)
-    if body_start is None:
-        return raw
-    _sections(raw, lines, body_start)
+    body_start = _front_matter(raw, text)
+    if body_start is not None:
+        _sections(raw, text, body_start)
     return raw
 
 
-def _front_matter(raw: RawSpec, text: str, lines: list[str]) -> int | None:
-    """Parse the front matter; returns the index of the first body line."""
-    start = next(i for i, line in enumerate(lines) if line.strip())
-    boundary = YAMLHandler.FM_BOUNDARY
-    if not boundary.match(lines[start]):
-        raw.add(start + 1, "no front matter: a spec starts with a '---' line")
+def _front_matter(raw: RawSpec, text: str) -> int | None:
+    """Parse the front matter; returns the offset of the body."""
+    opening = _BOUNDARY.search(text)
+    if opening is None or text[: opening.start()].strip() or not _HANDLER.detect(text.lstrip()):
+        first = len(text) - len(text.lstrip("\n"))
+        raw.add(text.count("\n", 0, first) + 1, "no front matter: a spec starts with a '---' line")
         return None
-    end = next((i for i in range(start + 1, len(lines)) if boundary.match(lines[i])), None)
-    if end is None:
-        raw.add(start + 1, "front matter opened here is never closed by a '---' line")
+    line = text.count("\n", 0, opening.start()) + 1
+    closing = _BOUNDARY.search(text, opening.end())
+    if closing is None:
+        raw.add(line, "front matter opened here is never closed by a '---' line")
         return None
-    marked = load_marked("\n".join(lines[start + 1 : end]), first_line=start + 2)
+    marked = load_marked(text[opening.end() + 1 : closing.start()], first_line=line + 1)
     raw.front = marked.value
     raw.source.update(marked.source)
-    raw.source.lines.setdefault((), start + 1)
+    raw.source.lines.setdefault((), line)
     for problem in marked.problems:
         raw.add(problem.line, problem.message)
     if marked.value is None and marked.problems:
         raw.broken.add("front")
-    return end + 1
+    return closing.end() + 1
 
 
 @dataclass(slots=True)
 class _Fence:
+    marker: str
     lang: str
-    start: int
-    lines: list[str] = field(default_factory=list)
+    line: int
+    body_start: int
 
 
-def _sections(raw: RawSpec, lines: list[str], first: int) -> None:
-    """Find the Prerequisites and Test Request yaml blocks (headings inside fences don't count)."""
+def _sections(raw: RawSpec, text: str, offset: int) -> None:
+    """Find the Prerequisites and Test Request yaml blocks (headings inside fences don't count).
+
+    Only heading and fence lines are visited (one regex scan), not every line of prose.
+    """
     section: str | None = None
     fence: _Fence | None = None
-    marker = ""
-    for index in range(first, len(lines)):
-        line = lines[index]
+    line, position = text.count("\n", 0, offset) + 1, offset
+    body_line = line
+    text = "\n" + text  # offsets below are one more than in the file's text
+    for match in _MARKER.finditer(text, offset):
+        line += text.count("\n", position + 1, match.start() + 1)
+        position = match.start()
+        marker = match.group("fence")
         if fence is not None:
-            if line.strip().startswith(marker) and not line.strip().strip(marker[0]):
-                _close_fence(raw, section, fence)
+            if (
+                marker
+                and marker[0] == fence.marker[0]
+                and len(marker) >= len(fence.marker)
+                and (not match.group("lang"))
+            ):
+                _close_fence(raw, section, fence, text[fence.body_start : match.start()])
                 fence = None
-            else:
-                fence.lines.append(line)
-            continue
-        if opened := _FENCE.match(line):
-            marker, fence = opened.group(1), _Fence(opened.group(2).lower(), index + 1)
-        elif heading := _HEADING.match(line):
-            section = _heading(raw, heading, index + 1, section)
+        elif marker:
+            fence = _Fence(marker, match.group("lang").lower(), line, match.end() + 1)
+        else:
+            section = _heading(raw, match, line, section)
     if fence is not None:
-        raw.add(fence.start, "code block opened here is never closed")
+        raw.add(fence.line, "code block opened here is never closed")
     if TEST_REQUEST in raw.block_lines and TEST_REQUEST not in raw.blocks:
         also = " (its ```json block is documentation)" if TEST_REQUEST in raw.json_blocks else ""
         raw.add(
@@ -159,14 +178,14 @@ def _sections(raw: RawSpec, lines: list[str], first: int) -> None:
             f"'Test Request' section has no ```yaml block with its steps{also}",
         )
     if TEST_REQUEST not in raw.block_lines:
-        raw.add(first + 1, "no '## Test Request' section: a spec needs one with a ```yaml block")
+        raw.add(body_line, "no '## Test Request' section: a spec needs one with a ```yaml block")
 
 
 def _heading(raw: RawSpec, match: re.Match[str], line: int, current: str | None) -> str | None:
-    level, title = len(match.group(1)), match.group(2)
+    level, title = len(match.group("hashes")), match.group("title")
     if level == 1 and not raw.title:
         raw.title = title
-    key = re.sub(r"[^a-z]", "", title.lower())
+    key = _NOT_LETTER.sub("", title.lower())
     for name, prefix in _SECTION_TITLES:
         if key.startswith(prefix):
             if name in raw.block_lines:
@@ -182,22 +201,22 @@ def _heading(raw: RawSpec, match: re.Match[str], line: int, current: str | None)
     return None if level <= 2 else current
 
 
-def _close_fence(raw: RawSpec, section: str | None, fence: _Fence) -> None:
+def _close_fence(raw: RawSpec, section: str | None, fence: _Fence, body: str) -> None:
     if section is not None and fence.lang == "json":
         raw.json_blocks.add(section)
     if section is None or fence.lang not in _YAML_LANGS:
         return
     if section in raw.blocks:
         raw.add(
-            fence.start,
+            fence.line,
             f"second ```yaml block in '{_pretty(section)}' is ignored",
             Severity.WARNING,
         )
         return
-    marked = load_marked("\n".join(fence.lines), first_line=fence.start + 1)
+    marked = load_marked(body, first_line=fence.line + 1)
     raw.blocks[section] = marked.value
     raw.source.update(marked.source.rebase((section,)))
-    raw.source.lines[(section,)] = fence.start
+    raw.source.lines[(section,)] = fence.line
     for problem in marked.problems:
         raw.add(problem.line, problem.message, location=(section,))
     if marked.value is None and marked.problems:

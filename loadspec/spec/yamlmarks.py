@@ -7,6 +7,7 @@ problems with a line, and nothing is ever executed or expanded without bound.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,9 +22,29 @@ Location = tuple[Key, ...]
 MAX_NODES = 100_000
 MAX_DEPTH = 64
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TAG = "tag:yaml.org,2002:"
+_STR, _SEQ, _MAP = _TAG + "str", _TAG + "seq", _TAG + "map"
+
+
+@functools.lru_cache(maxsize=8192)
+def _plain_tag(value: str) -> str:
+    # A plain scalar's implicit tag depends on its text alone, and specs repeat their values.
+    tag = _Base.resolve(_RESOLVER, yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    return str(tag)
+
+
+class _Loader(_Base):  # type: ignore[valid-type,misc]
+    """The C loader with tag resolution memoised (PyYAML resolves in Python, per scalar)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:
+            return _plain_tag(value) if implicit[0] else _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
+
+
+_RESOLVER = _Base("")
+
 _SCALARS = {
     _TAG + "str": None,
     _TAG + "int": _Loader.construct_yaml_int,
@@ -33,7 +54,6 @@ _SCALARS = {
     # Dates stay text: a spec's values are sent as JSON, and JSON has no dates.
     _TAG + "timestamp": None,
 }
-_SEQ, _MAP = _TAG + "seq", _TAG + "map"
 
 
 @dataclass(slots=True)
@@ -108,6 +128,8 @@ def load_marked(text: str, first_line: int = 1) -> MarkedYaml:
 
 
 def _tab_indents(text: str, first_line: int) -> Iterator[tuple[int, str]]:
+    if "\t" not in text:
+        return
     for number, line in enumerate(text.splitlines(), start=first_line):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
@@ -136,6 +158,7 @@ class _Walker:
         self.visited = 0
 
     def walk(self, node: yaml.Node) -> Any:
+        self.source.lines[()] = self._line(node)
         try:
             return self._value(node, ())
         except _Abort:
@@ -152,36 +175,54 @@ class _Walker:
         if self.visited > MAX_NODES:
             self._problem(node, f"document expands to more than {MAX_NODES} values (alias bomb?)")
             raise _Abort
+        tag, kind = node.tag, type(node)
+        if kind is yaml.ScalarNode and tag in _SCALARS:
+            construct = _SCALARS[tag]
+            return node.value if construct is None else construct(self.loader, node)
         if len(location) > MAX_DEPTH:
             self._problem(node, f"nested deeper than {MAX_DEPTH} levels")
             raise _Abort
-        self.source.lines.setdefault(location, self._line(node))
-        if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+        if isinstance(node, yaml.MappingNode) and tag == _MAP:
             return self._mapping(node, location)
-        if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
-            return [self._value(item, (*location, i)) for i, item in enumerate(node.value)]
-        if isinstance(node, yaml.ScalarNode) and node.tag in _SCALARS:
-            construct = _SCALARS[node.tag]
-            return node.value if construct is None else construct(self.loader, node)
-        self._problem(node, f"unsupported YAML tag {node.tag!r}: tags are never executed")
+        if isinstance(node, yaml.SequenceNode) and tag == _SEQ:
+            return self._sequence(node, location)
+        self._problem(node, f"unsupported YAML tag {tag!r}: tags are never executed")
         return None
 
+    def _sequence(self, node: yaml.SequenceNode, location: Location) -> list[Any]:
+        lines, first = self.source.lines, self.first_line
+        result = []
+        for index, item in enumerate(node.value):
+            child = (*location, index)
+            lines[child] = item.start_mark.line + first
+            # Plain strings are most values: take them without a call (the walk is the hot loop).
+            if type(item) is yaml.ScalarNode and item.tag == _STR:
+                self.visited += 1
+                result.append(item.value)
+            else:
+                result.append(self._value(item, child))
+        return result
+
     def _mapping(self, node: yaml.MappingNode, location: Location) -> dict[str, Any]:
+        lines, first = self.source.lines, self.first_line
         result: dict[str, Any] = {}
-        first_seen: dict[str, int] = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
+            if type(key_node) is not yaml.ScalarNode:
                 self._problem(key_node, "mapping keys must be plain text, not a list or mapping")
                 continue
             key = str(key_node.value)
+            child = (*location, key)
+            if key in result:
+                where = lines[child]
+                self._problem(key_node, f"duplicate key {key!r} (first at line {where})")
+                continue
             if key == "<<" and key_node.tag == _TAG + "merge":
                 self._problem(key_node, "YAML merge keys (<<) are not supported in specs")
                 continue
-            if key in first_seen:
-                self._problem(key_node, f"duplicate key {key!r} (first at line {first_seen[key]})")
-                continue
-            first_seen[key] = self._line(key_node)
-            child = (*location, key)
-            self.source.lines[child] = self._line(key_node)
-            result[key] = self._value(value_node, child)
+            lines[child] = key_node.start_mark.line + first
+            if type(value_node) is yaml.ScalarNode and value_node.tag == _STR:
+                self.visited += 1
+                result[key] = value_node.value
+            else:
+                result[key] = self._value(value_node, child)
         return result

@@ -1,0 +1,111 @@
+"""Templates, built-ins and extraction behave as specs expect."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from loadspec.extract import Extractor, JsonPathSyntaxError, compile_jsonpath
+from loadspec.render import (
+    BUILTINS,
+    SOURCE_BUILTINS,
+    RenderContext,
+    RenderError,
+    TemplateSyntaxError,
+    compile_value,
+    parse_template,
+)
+
+
+def test_single_placeholder_keeps_its_type() -> None:
+    """An extracted number stays a number when the value is exactly one placeholder."""
+    context = RenderContext({"count": 3, "flag": True})
+    body = compile_value({"n": "{{count}}", "f": "{{ flag }}", "s": "n={{count}}"})
+    assert body(context) == {"n": 3, "f": True, "s": "n=3"}
+
+
+def test_constant_parts_are_built_once() -> None:
+    """A value without placeholders renders to the very same object every time."""
+    body = {"a": [1, {"b": "plain"}]}
+    render = compile_value(body)
+    assert render(RenderContext({})) is body
+
+
+def test_extracted_values_shadow_run_variables() -> None:
+    """An extract of an earlier step wins over a run variable of the same name."""
+    context = RenderContext({"uid": "from-var"})
+    context.set("uid", "from-extract")
+    assert parse_template("/x/{{uid}}").render(context) == "/x/from-extract"
+
+
+def test_unknown_name_raises_render_error() -> None:
+    """Rendering a name nobody defines is a specific error, not a literal '{{x}}'."""
+    with pytest.raises(RenderError, match="'missing'"):
+        parse_template("{{missing}}").render(RenderContext({}))
+
+
+@pytest.mark.parametrize("text", ["{{open", "a {{ b", "{{ not a name! }}"])
+def test_syntax_errors(text: str) -> None:
+    """Unclosed braces and bad names are syntax errors."""
+    with pytest.raises(TemplateSyntaxError):
+        parse_template(text)
+
+
+def test_source_builtins_have_the_source_formats() -> None:
+    """now_timestamp is Unix seconds, dates are YYYY-MM-DD, datetimes ISO 8601."""
+    context = RenderContext({})
+    now = datetime.now(UTC).timestamp()
+    assert abs(context["now_timestamp"] - now) < 5
+    assert context["tomorrow_timestamp"] - context["now_timestamp"] in range(86_399, 86_402)
+    for name in (
+        "today_date",
+        "tomorrow_date",
+        "yesterday_date",
+        "next_week_date",
+        "next_month_date",
+        "start_of_month_date",
+        "end_of_month_date",
+    ):
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", context[name]), name
+    for name in ("now_datetime", "tomorrow_datetime", "next_week_datetime"):
+        assert datetime.fromisoformat(context[name].replace("Z", "+00:00")).tzinfo, name
+    assert context["start_of_month_date"].endswith("-01")
+    assert context["current_year"] == str(datetime.now(UTC).year)
+    assert re.fullmatch(r"\d{2}", context["current_month"])
+    assert set(SOURCE_BUILTINS) <= set(BUILTINS)
+
+
+def test_unique_id_is_stable_per_iteration_and_unique_across() -> None:
+    """unique_id repeats within one iteration and differs between iterations."""
+    first, second = RenderContext({}), RenderContext({})
+    assert first["unique_id"] == first["unique_id"]
+    assert first["unique_id"] != second["unique_id"]
+    assert RenderContext({}, unique_id="u1-i7")["unique_id"] == "u1-i7"
+
+
+def test_webhook_url_only_when_provided() -> None:
+    """webhook_url exists only when the runtime gives one."""
+    assert RenderContext({}, webhook_url="http://127.0.0.1:9/cb")["webhook_url"].endswith("/cb")
+    with pytest.raises(RenderError):
+        parse_template("{{webhook_url}}").render(RenderContext({}))
+
+
+def test_extractor_finds_and_reports_missing() -> None:
+    """Found values come back by name; expressions that match nothing are listed."""
+    extractor = Extractor.from_mapping({"uid": "$.data.channel.uid", "gone": "$.data.nope"})
+    values, missing = extractor.extract({"data": {"channel": {"uid": "c-1"}}})
+    assert values == {"uid": "c-1"}
+    assert [m.text for m in missing] == ["$.data.nope"]
+
+
+def test_jsonpath_compiled_once() -> None:
+    """The same expression is compiled once per process."""
+    assert compile_jsonpath("$.data.clients[0].id") is compile_jsonpath("$.data.clients[0].id")
+
+
+def test_jsonpath_errors_are_ours() -> None:
+    """A bad expression raises our error type with the expression in the message."""
+    with pytest.raises(JsonPathSyntaxError, match=r"\$\.data\["):
+        compile_jsonpath("$.data[")
