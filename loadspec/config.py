@@ -12,9 +12,18 @@ from loadspec.errors import LoadspecError
 __all__ = ["parse_var", "project_config", "project_variables"]
 
 
-def project_config(start: Path) -> Mapping[str, Any]:
-    """`[tool.loadspec]` of the nearest `pyproject.toml` at or above `start` ({} if none)."""
-    for folder in (start.resolve(), *start.resolve().parents):
+def project_config(*starts: Path) -> Mapping[str, Any]:
+    """`[tool.loadspec]` of the nearest `pyproject.toml` above the first of `starts` with one."""
+    for start in starts:
+        found = _nearest(start)
+        if found:
+            return found
+    return {}
+
+
+def _nearest(start: Path) -> Mapping[str, Any]:
+    start = start.resolve()
+    for folder in (start if start.is_dir() else start.parent, *start.parents):
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
             try:
@@ -27,9 +36,9 @@ def project_config(start: Path) -> Mapping[str, Any]:
     return {}
 
 
-def project_variables(start: Path) -> dict[str, str]:
+def project_variables(*starts: Path) -> dict[str, str]:
     """Run variables the project declares in `[tool.loadspec.vars]`."""
-    variables = project_config(start).get("vars", {})
+    variables = project_config(*starts).get("vars", {})
     if not isinstance(variables, Mapping):
         raise LoadspecError("[tool.loadspec.vars] must be a table of NAME = VALUE")
     return {str(k): str(v) for k, v in variables.items()}

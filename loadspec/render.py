@@ -40,7 +40,10 @@ class RenderError(LoadspecError):
 
     def __init__(self, name: str) -> None:
         self.name = name
-        super().__init__(f"template name {name!r} has no value (not extracted, given or built in)")
+        super().__init__(
+            f"template name {name!r} has no value: not extracted by an earlier step nor built "
+            f"in; give it as a run variable (--var {name}=... or LOADSPEC_VAR_{name.upper()})"
+        )
 
 
 @dataclass(frozen=True, slots=True)

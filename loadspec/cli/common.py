@@ -51,7 +51,7 @@ def spec_paths(args: argparse.Namespace) -> list[Path]:
 
 def variables(args: argparse.Namespace) -> dict[str, str]:
     """Project variables overlaid with `--var`s."""
-    merged = project_variables(Path.cwd())
+    merged = project_variables(Path.cwd(), *args.paths)
     merged.update(parse_var(text) for text in args.var)
     return merged
 

@@ -1,0 +1,122 @@
+"""Per Locust process: settings, tokens, the webhook listener and the embedded gateway."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from locust.env import Environment
+from locust.exception import CatchResponseError
+from locust.runners import MasterRunner, WorkerRunner
+
+from loadspec.locust.options import LoadSettings
+from loadspec.runtime.tokens import Tokens
+from loadspec.spec.model import TokenType
+from loadspec.webhook_signing import DEFAULT_WEBHOOK_SECRET
+from loadspec.webhooks import CallbackBox, Listener
+
+__all__ = ["CALLBACK", "Harness", "harness_of", "install"]
+
+CALLBACK = "CALLBACK"
+SECRET_ENV = "LOADSPEC_WEBHOOK_SECRET"
+_log = logging.getLogger("loadspec")
+
+
+@dataclass(slots=True)
+class Harness:
+    """What every user of one Locust process shares.
+
+    Attributes:
+        settings: the run's configuration.
+        tokens: credentials by type.
+        box: where callbacks meet waits (None in a master, which runs no users).
+        listener: the webhook listener (None in a master).
+        gateway: the embedded gateway, when this process started it.
+        wait_events: event types the loaded specs wait for.
+    """
+
+    settings: LoadSettings
+    tokens: Tokens
+    box: CallbackBox | None = None
+    listener: Listener | None = None
+    gateway: Any = None
+    wait_events: frozenset[str | None] = field(default_factory=frozenset)
+
+    @property
+    def webhook_url(self) -> str | None:
+        """The listener's URL, offered to specs as {{webhook_url}}."""
+        return None if self.listener is None else self.listener.url
+
+    def stop(self) -> None:
+        """Stop the listener and the embedded gateway, if this process runs them."""
+        if self.listener is not None:
+            self.listener.stop()
+            self.listener = None
+        if self.gateway is not None:
+            self.gateway.stop()
+            _log.info("loadspec: embedded gateway stopped")
+            self.gateway = None
+
+
+def harness_of(environment: Environment) -> Harness:
+    """The harness `install` attached to this environment."""
+    harness: Harness = getattr(environment, "loadspec_harness")  # noqa: B009 - set at runtime
+    return harness
+
+
+def install(
+    environment: Environment, specs: tuple[Path, ...], wait_events: frozenset[str | None]
+) -> Harness:
+    """Set up this process for a run (Locust's init event): gateway, tokens, listener."""
+    settings = LoadSettings.from_options(environment.parsed_options, specs)
+    secret = os.environ.get(SECRET_ENV, DEFAULT_WEBHOOK_SECRET)
+    harness = Harness(settings, _tokens(), wait_events=wait_events)
+    runner = environment.runner
+    if not isinstance(runner, WorkerRunner) and not environment.host:
+        harness.gateway = _start_gateway(environment, harness.tokens, secret)
+    if not isinstance(runner, MasterRunner):
+        harness.box = CallbackBox(events=wait_events or frozenset())
+        harness.listener = Listener(harness.box, secret, _reporter(environment)).start()
+    environment.loadspec_harness = harness  # type: ignore[attr-defined]
+    environment.events.quitting.add_listener(lambda **_: harness.stop())
+    return harness
+
+
+def _tokens() -> Tokens:
+    from loadspec.stub.config import DEFAULT_TOKEN
+
+    # Without LOADSPEC_TOKEN_STAFF the embedded gateway's own dev token is used, in every
+    # process alike: a worker cannot know whether its master started the gateway.
+    return Tokens.from_env(os.environ, staff=DEFAULT_TOKEN)
+
+
+def _start_gateway(environment: Environment, tokens: Tokens, secret: str) -> Any:
+    from loadspec.stub import StubServer
+
+    staff = tokens.values[TokenType.STAFF]
+    gateway = StubServer(tokens=(staff,), secret=secret).start()
+    environment.host = gateway.url
+    _log.info(
+        "loadspec: no --host given: started the embedded gateway at %s (pid %s); "
+        "it stops when Locust quits",
+        gateway.url,
+        gateway.pid,
+    )
+    return gateway
+
+
+def _reporter(environment: Environment) -> Any:
+    def report(name: str, size: int, failure: str | None) -> None:
+        environment.events.request.fire(
+            request_type=CALLBACK,
+            name=name,
+            response_time=0,
+            response_length=size,
+            exception=None if failure is None else CatchResponseError(failure),
+            context={},
+        )
+
+    return report

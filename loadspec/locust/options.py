@@ -1,0 +1,116 @@
+"""loadspec's Locust options: command line, LOADSPEC_* variables, locust.conf and pyproject."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from loadspec.config import parse_var, project_variables
+
+__all__ = ["VAR_PREFIX", "LoadSettings", "add_arguments", "early_options"]
+
+VAR_PREFIX = "LOADSPEC_VAR_"
+
+
+def add_arguments(parser: Any) -> None:
+    """Register the options on Locust's parser (configargparse: env vars and config files)."""
+    group = parser.add_argument_group("loadspec", "Specs compiled into Locust users")
+    group.add_argument(
+        "--specs",
+        env_var="LOADSPEC_SPECS",
+        default="",
+        help="spec files or folders, separated by commas (locustfiles/specs.py)",
+    )
+    group.add_argument(
+        "--root",
+        env_var="LOADSPEC_ROOT",
+        default=None,
+        help="where the specs' swagger: paths resolve",
+    )
+    group.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a run variable (repeatable); also LOADSPEC_VAR_<NAME> and "
+        "[tool.loadspec.vars] in pyproject.toml",
+    )
+    group.add_argument(
+        "--include-skipped",
+        action="store_true",
+        default=False,
+        env_var="LOADSPEC_INCLUDE_SKIPPED",
+        help="also run specs whose status is skip, skipped, failed or deprecated",
+    )
+    group.add_argument(
+        "--fallback-host",
+        env_var="LOADSPEC_FALLBACK_HOST",
+        default=None,
+        help="the host for steps marked useFallback / useFallbackApi",
+    )
+
+
+def early_options() -> argparse.Namespace:
+    """The options as Locust will parse them, read while the locustfile is still importing.
+
+    Locust discovers User classes by importing the locustfile before it parses the command
+    line, and which classes exist depends on --specs and --include-skipped: so they are read
+    here with Locust's own parser (same env vars, same config files).
+    """
+    from locust.argument_parser import get_parser
+
+    options, _ = get_parser().parse_known_args()
+    return argparse.Namespace(**vars(options))
+
+
+@dataclass(frozen=True, slots=True)
+class LoadSettings:
+    """What a load run of specs is configured with.
+
+    Attributes:
+        specs: spec files or folders.
+        root: where swagger: paths resolve (None: the nearest folder rule).
+        variables: run variables, all sources merged.
+        include_skipped: run specs that are skipped by status too.
+        fallback_host: host for useFallback steps.
+    """
+
+    specs: tuple[Path, ...] = ()
+    root: Path | None = None
+    variables: Mapping[str, str] = field(default_factory=dict)
+    include_skipped: bool = False
+    fallback_host: str | None = None
+
+    @classmethod
+    def from_options(
+        cls, options: Any, specs: tuple[Path, ...] = (), environ: Mapping[str, str] | None = None
+    ) -> LoadSettings:
+        """From parsed Locust options; variables merge pyproject, LOADSPEC_VAR_*, then --var.
+
+        `specs` overrides --specs (a locustfile that names its own); the project's
+        pyproject.toml is the nearest one above the working directory or the specs.
+        """
+        environ = os.environ if environ is None else environ
+        spec_text = getattr(options, "specs", "") or ""
+        specs = specs or tuple(Path(p.strip()) for p in spec_text.split(",") if p.strip())
+        variables = project_variables(Path.cwd(), *specs)
+        variables.update(
+            {
+                k[len(VAR_PREFIX) :].lower(): v
+                for k, v in environ.items()
+                if k.startswith(VAR_PREFIX) and len(k) > len(VAR_PREFIX)
+            }
+        )
+        variables.update(parse_var(text) for text in getattr(options, "var", None) or [])
+        root = getattr(options, "root", None)
+        return cls(
+            specs=specs,
+            root=Path(root) if root else None,
+            variables=variables,
+            include_skipped=bool(getattr(options, "include_skipped", False)),
+            fallback_host=getattr(options, "fallback_host", None),
+        )

@@ -1,0 +1,129 @@
+"""The engine's transport on Locust's FastHttpUser: sends, and reports to Locust's stats."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+import gevent
+from locust.contrib.fasthttp import FastHttpUser
+from locust.exception import CatchResponseError
+
+from loadspec.runtime.calls import Call, Reply
+from loadspec.runtime.engine import Judge
+
+__all__ = ["FastHttpTransport"]
+
+
+class FastHttpTransport:
+    """Sends the engine's calls with a user's FastHttpSession; every outcome is a stats row."""
+
+    def __init__(self, user: FastHttpUser, fallback_host: str | None = None) -> None:
+        self.user = user
+        self.fallback_host = fallback_host.rstrip("/") if fallback_host else None
+
+    def exchange(self, call: Call, judge: Judge) -> Reply:
+        """Send `call`; mark it failed in the stats with the judge's message, if any."""
+        url = self._url(call)
+        data, headers = _payload(call)
+        started = time.perf_counter()
+        # FastHttpSession passes bytes through to geventhttpclient; its annotation is narrower.
+        with self.user.client.request(
+            call.method,
+            url,
+            name=call.name,
+            data=data,  # type: ignore[arg-type]
+            headers=headers,
+            catch_response=True,
+        ) as response:
+            reply = _reply(response, (time.perf_counter() - started) * 1000)
+            failure = judge(reply)
+            if failure is None:
+                response.success()
+            else:
+                response.failure(failure)
+        return reply
+
+    def record(self, kind: str, name: str, elapsed_ms: float, failure: str | None) -> None:
+        """A stats row for what is not one request: a wait, or a request never sent."""
+        self.user.environment.events.request.fire(
+            request_type=kind,
+            name=name,
+            response_time=elapsed_ms,
+            response_length=0,
+            exception=None if failure is None else CatchResponseError(failure),
+            context={},
+        )
+
+    def sleep(self, seconds: float) -> None:
+        """Pause this user only (a greenlet sleep)."""
+        gevent.sleep(seconds)
+
+    def _url(self, call: Call) -> str:
+        path = call.path
+        if call.params:
+            path += ("&" if "?" in path else "?") + urlencode(call.params, doseq=True)
+        if call.use_fallback and self.fallback_host:
+            return self.fallback_host + path
+        return path
+
+
+def _payload(call: Call) -> tuple[bytes | None, dict[str, str]]:
+    headers = dict(call.headers)
+    if call.files:
+        body, content_type = _multipart(call.form or {}, call.files)
+        headers.setdefault("Content-Type", content_type)
+        return body, headers
+    if call.form is not None:
+        headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        return urlencode(call.form, doseq=True).encode(), headers
+    if call.json is not None:
+        headers.setdefault("Content-Type", "application/json")
+        return json.dumps(call.json).encode(), headers
+    return None, headers
+
+
+def _multipart(
+    fields: Mapping[str, Any], files: Mapping[str, tuple[str, bytes, str]]
+) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts: list[bytes] = []
+    for name, value in fields.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+            f"{value}\r\n".encode()
+        )
+    for name, (filename, content, kind) in files.items():
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: {kind}\r\n\r\n'
+        )
+        parts.append(head.encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def _reply(response: Any, elapsed_ms: float) -> Reply:
+    if not response.status_code:
+        error = getattr(response, "error", None)
+        return Reply(0, elapsed_ms=elapsed_ms, error=_describe(error))
+    headers = response.headers or {}
+    return Reply(
+        response.status_code,
+        body=response.content or b"",
+        content_type=headers.get("content-type"),
+        elapsed_ms=elapsed_ms,
+    )
+
+
+def _describe(error: Any) -> str:
+    if error is None:
+        return "no response"
+    text = str(error) or type(error).__name__
+    if "timed out" in text.lower() or "timeout" in type(error).__name__.lower():
+        return f"timed out ({type(error).__name__})"
+    return f"no response: {type(error).__name__}: {text}"

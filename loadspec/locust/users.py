@@ -1,0 +1,126 @@
+"""Specs compiled into Locust user classes: one class per spec, one task per iteration."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from locust import constant, events
+from locust.contrib.fasthttp import FastHttpUser
+
+from loadspec.locust.harness import harness_of, install
+from loadspec.locust.options import LoadSettings, add_arguments, early_options
+from loadspec.locust.transport import FastHttpTransport
+from loadspec.runtime.compiled import CompiledSpec, compile_spec
+from loadspec.runtime.engine import SpecRunner
+from loadspec.spec import CheckOptions, load_specs
+
+__all__ = ["SpecUser", "spec_users"]
+
+_log = logging.getLogger("loadspec")
+_installed: list[bool] = []
+
+
+class SpecUser(FastHttpUser):
+    """A user running one compiled spec; concrete classes are made by `spec_users`."""
+
+    abstract = True
+    wait_time = constant(0)
+    compiled: ClassVar[CompiledSpec]
+    runner_: SpecRunner
+
+    def on_start(self) -> None:
+        """Build this user's runner (prerequisites run at its first iteration)."""
+        harness = harness_of(self.environment)
+        self.runner_ = SpecRunner(
+            spec=self.compiled,
+            transport=FastHttpTransport(self, harness.settings.fallback_host),
+            tokens=harness.tokens,
+            variables=harness.settings.variables,
+            callbacks=harness.box,
+            webhook_url=harness.webhook_url,
+        )
+
+
+def _iteration(user: SpecUser) -> None:
+    user.runner_.iteration()
+
+
+def spec_users(paths: Iterable[Path | str] | None = None) -> dict[str, type[SpecUser]]:
+    """User classes for the specs under `paths` (default: --specs / LOADSPEC_SPECS).
+
+    Call it from a locustfile and put the result in its globals. Invalid specs are
+    reported (file:line) and left out; skipped ones run only with --include-skipped.
+    """
+    _register_hooks()
+    given = tuple(Path(p) for p in paths) if paths is not None else ()
+    settings = LoadSettings.from_options(early_options(), given)
+    chosen = list(settings.specs)
+    _STATE["specs"] = settings.specs
+    if not chosen:
+        raise SystemExit("loadspec: no specs: give --specs PATH[,PATH] or LOADSPEC_SPECS")
+    options = CheckOptions(variables=frozenset(settings.variables), contracts=False)
+    classes: dict[str, type[SpecUser]] = {}
+    for result in load_specs(chosen, options):
+        for problem in result.problems:
+            (_log.error if problem.is_error else _log.debug)("%s", problem)
+        spec = result.spec
+        if spec is None or result.errors:
+            _log.error("loadspec: %s is invalid and left out of the run", result.path)
+        elif not spec.runs_by_default and not settings.include_skipped:
+            _log.info(
+                "loadspec: skipping %s (status %s: %s); --include-skipped runs it",
+                result.path,
+                spec.status.value,
+                spec.skip_reason or "no reason given",
+            )
+        else:
+            user_class = _user_class(compile_spec(spec))
+            classes[user_class.__name__] = user_class
+    _STATE["wait_events"] = frozenset(e for c in classes.values() for e in c.compiled.wait_events)
+    return classes
+
+
+# What the init hook needs from the import-time call (one locustfile per Locust process).
+_STATE: dict[str, Any] = {"specs": (), "wait_events": frozenset()}
+
+
+def _user_class(compiled: CompiledSpec) -> type[SpecUser]:
+    spec = compiled.spec
+
+    def task(user: SpecUser) -> None:
+        _iteration(user)
+
+    task.__name__ = spec.path.stem
+    task.locust_tag_set = {_tag(t) for t in spec.tags}  # type: ignore[attr-defined]
+    attributes: dict[str, Any] = {
+        "compiled": compiled,
+        "weight": spec.weight,
+        "tasks": [task],
+        "__module__": __name__,
+        "__doc__": f"{spec.endpoint}: {spec.title or spec.path.name}",
+    }
+    return type(_class_name(spec.path), (SpecUser,), attributes)
+
+
+def _class_name(path: Path) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", path.stem) if part)
+
+
+def _tag(text: str) -> str:
+    # Locust's --tags takes names separated by spaces, so tags are made single words.
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _register_hooks() -> None:
+    if _installed:
+        return
+    _installed.append(True)
+    events.init_command_line_parser.add_listener(add_arguments)
+
+    @events.init.add_listener
+    def _on_init(environment: Any, **_: Any) -> None:
+        install(environment, _STATE["specs"], _STATE["wait_events"])

@@ -1,0 +1,78 @@
+"""What the engine hands a transport and what it gets back: plain data, no HTTP library."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Call", "Reply", "excerpt"]
+
+_EXCERPT = 160
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One request, rendered and ready to send.
+
+    Attributes:
+        method: HTTP method.
+        path: the rendered path (may carry a query string of its own).
+        name: the stats name: method and the unrendered path template.
+        params: query parameters.
+        headers: request headers, Authorization included.
+        json: JSON body, or None.
+        form: form fields (multipart or urlencoded), or None.
+        files: multipart files: field -> (filename, bytes, content type).
+        use_fallback: send to the fallback host instead of the main one.
+    """
+
+    method: str
+    path: str
+    name: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    json: Any = None
+    form: Mapping[str, Any] | None = None
+    files: Mapping[str, tuple[str, bytes, str]] | None = None
+    use_fallback: bool = False
+
+
+@dataclass(slots=True)
+class Reply:
+    """What came back: a status and a body, or the error that stood in their way.
+
+    Attributes:
+        status: HTTP status; 0 when no response arrived.
+        body: raw body bytes.
+        content_type: the Content-Type header, if any.
+        elapsed_ms: time to the complete response.
+        error: connection error, timeout, reset... (None when a response arrived).
+    """
+
+    status: int
+    body: bytes = b""
+    content_type: str | None = None
+    elapsed_ms: float = 0.0
+    error: str | None = None
+    _document: tuple[bool, Any] | None = field(default=None, repr=False)
+
+    def json(self) -> tuple[bool, Any]:
+        """(True, document) when the body is JSON, else (False, None); parsed once."""
+        if self._document is None:
+            try:
+                self._document = (True, json.loads(self.body)) if self.body else (False, None)
+            except (ValueError, UnicodeDecodeError):
+                self._document = (False, None)
+        return self._document
+
+
+def excerpt(body: bytes, secrets: tuple[str, ...] = ()) -> str:
+    """A short, one-line excerpt of a body for a failure message, with secrets masked."""
+    text = body[: _EXCERPT * 4].decode("utf-8", "replace")
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    text = " ".join(text.split())
+    return text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"

@@ -1,0 +1,96 @@
+"""A spec made ready to run: every template and JSONPath compiled once, not per request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from loadspec.extract import Extractor, JsonPath, compile_jsonpath
+from loadspec.render import Compiled, compile_value
+from loadspec.spec.model import Spec, Step
+
+__all__ = ["CompiledSpec", "CompiledStep", "compile_spec"]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledStep:
+    """One step with its renderers and extractors.
+
+    Attributes:
+        step: the model.
+        path: renders the path.
+        params: renders the query parameters.
+        body: renders the JSON body.
+        headers: renders the extra headers.
+        on_behalf_of: renders `x_on_behalf_of`, when set.
+        form: renders `form_fields`, when set.
+        extractor: the step's `extract`, compiled.
+        poll_until: the poll condition's JSONPath, when polling.
+        wait_key: renders the webhook wait's key, when waiting.
+    """
+
+    step: Step
+    path: Compiled
+    params: Compiled
+    body: Compiled
+    headers: Compiled
+    on_behalf_of: Compiled | None
+    form: Compiled | None
+    extractor: Extractor
+    poll_until: JsonPath | None
+    wait_key: Compiled | None
+
+    @property
+    def sends(self) -> bool:
+        """Whether the step sends a request (a pure webhook wait does not)."""
+        return self.step.method is not None and self.step.path is not None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledSpec:
+    """A spec's two chains, compiled.
+
+    Attributes:
+        spec: the model.
+        prerequisites: compiled prerequisite steps.
+        test_request: compiled test request steps.
+    """
+
+    spec: Spec
+    prerequisites: tuple[CompiledStep, ...]
+    test_request: tuple[CompiledStep, ...]
+
+    @property
+    def wait_events(self) -> frozenset[str | None]:
+        """Event types the spec waits for (None: any)."""
+        steps = self.prerequisites + self.test_request
+        return frozenset(s.step.wait.event for s in steps if s.step.wait is not None)
+
+
+def compile_spec(spec: Spec) -> CompiledSpec:
+    """Compile every step of `spec` (the spec must have validated without errors)."""
+    return CompiledSpec(
+        spec,
+        tuple(compile_step(s) for s in spec.prerequisites),
+        tuple(compile_step(s) for s in spec.test_request),
+    )
+
+
+def compile_step(step: Step) -> CompiledStep:
+    """Compile one step."""
+    return CompiledStep(
+        step=step,
+        path=compile_value(step.path or ""),
+        params=compile_value(dict(step.params)),
+        body=compile_value(step.body),
+        headers=compile_value(dict(step.headers)),
+        on_behalf_of=_optional(step.x_on_behalf_of),
+        form=_optional(dict(step.form_fields) if step.form_fields else None),
+        extractor=Extractor.from_mapping(step.extract),
+        poll_until=compile_jsonpath(step.poll.until) if step.poll else None,
+        wait_key=compile_value(step.wait.callback) if step.wait else None,
+    )
+
+
+def _optional(value: Any) -> Compiled | None:
+    return None if value is None else compile_value(value)

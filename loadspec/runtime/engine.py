@@ -1,0 +1,330 @@
+"""The one engine that runs a spec's step chain, for load and for checks alike.
+
+It renders, sends through a `Transport`, judges the reply (expect, JSON, extract),
+applies `onFail`, `sleep`, waits and polls. It never imports an HTTP library: the
+transport sends and reports; the engine decides what counts as a failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from loadspec.errors import LoadspecError
+from loadspec.render import RenderContext, RenderError
+from loadspec.runtime.calls import Call, Reply, excerpt
+from loadspec.runtime.compiled import CompiledSpec, CompiledStep
+from loadspec.runtime.tokens import Tokens
+from loadspec.spec.model import OnFail, PrerequisitesScope
+
+__all__ = ["WAIT", "Callbacks", "Judge", "SpecRunner", "Transport"]
+
+WAIT = "WAIT"
+_OCTETS = "application/octet-stream"
+_MAX_BACKOFF_S = 10.0
+_log = logging.getLogger("loadspec.runtime")
+
+Judge = Callable[[Reply], "str | None"]
+
+
+class Transport(Protocol):
+    """Sends calls and reports outcomes to whatever keeps the statistics."""
+
+    def exchange(self, call: Call, judge: Judge) -> Reply:
+        """Send `call`; report it as failed with `judge(reply)`'s message, if any."""
+        ...
+
+    def record(self, kind: str, name: str, elapsed_ms: float, failure: str | None) -> None:
+        """Report something that is not one request (a wait, a request never sent)."""
+        ...
+
+    def sleep(self, seconds: float) -> None:
+        """Pause this user only."""
+        ...
+
+
+class Callbacks(Protocol):
+    """Where webhook waits find their callbacks (the listener's box)."""
+
+    def wait(self, key: str, event: str | None, timeout: float) -> Mapping[str, Any] | None:
+        """The first callback about `key` (of `event`, if given), or None at the timeout."""
+        ...
+
+
+@dataclass(slots=True)
+class SpecRunner:
+    """One load user's run of one spec: prerequisites once (or per iteration), then tests.
+
+    Attributes:
+        spec: the compiled spec.
+        transport: sends and reports.
+        tokens: credentials by type.
+        variables: run variables.
+        callbacks: the webhook listener's box (None where no listener runs).
+        webhook_url: the URL callbacks should be sent to.
+    """
+
+    spec: CompiledSpec
+    transport: Transport
+    tokens: Tokens
+    variables: Mapping[str, Any]
+    callbacks: Callbacks | None = None
+    webhook_url: str | None = None
+    _prepared: dict[str, Any] | None = field(default=None, init=False)
+    _aborts: int = field(default=0, init=False)
+    _sent: int = field(default=0, init=False)
+    _idle: int = field(default=0, init=False)
+
+    def iteration(self) -> bool:
+        """One iteration; False when a step aborted it. Failures never raise."""
+        sent = self._sent
+        completed = self._iteration()
+        if completed or self._sent > sent:
+            self._idle = 0
+        else:
+            # Aborted before sending anything (a missing variable or token): the same will
+            # happen next time, so back off instead of spinning through failures.
+            self._idle += 1
+            self.transport.sleep(_backoff(self._idle))
+        return completed
+
+    def _iteration(self) -> bool:
+        context = self._context()
+        if self.spec.spec.prerequisites_scope is PrerequisitesScope.ITERATION:
+            if not self._chain(self.spec.prerequisites, context):
+                return False
+        elif self._prepared is None and not self._prepare():
+            return False
+        for name, value in (self._prepared or {}).items():
+            context.set(name, value)
+        return self._chain(self.spec.test_request, context)
+
+    def _context(self) -> RenderContext:
+        return RenderContext(
+            self.variables, unique_id=uuid.uuid4().hex, webhook_url=self.webhook_url
+        )
+
+    def _prepare(self) -> bool:
+        if self._aborts:
+            # After an aborted setup, back off before trying again: 0.5 s, 1 s, 2 s ... 10 s.
+            self.transport.sleep(_backoff(self._aborts))
+        context = self._context()
+        if not self._chain(self.spec.prerequisites, context):
+            self._aborts += 1
+            return False
+        self._aborts = 0
+        self._prepared = dict(context.extracted)
+        return True
+
+    def _chain(self, steps: tuple[CompiledStep, ...], context: RenderContext) -> bool:
+        for compiled in steps:
+            failure = self._step(compiled, context)
+            if failure is None:
+                if compiled.step.sleep_ms:
+                    self.transport.sleep(compiled.step.sleep_ms / 1000)
+                continue
+            mode = compiled.step.on_fail
+            if mode is OnFail.ABORT:
+                return False
+            if mode is OnFail.WARN:
+                _log.warning("%s (onFail: warn, going on)", failure)
+        return True
+
+    def _step(self, compiled: CompiledStep, context: RenderContext) -> str | None:
+        step = compiled.step
+        if step.wait is not None and not compiled.sends:
+            return self._webhook_wait(compiled, context)
+        try:
+            call = self._call(compiled, context)
+        except (RenderError, _CannotSend) as exc:
+            message = f"{step.id}: {exc}"
+            self.transport.record(step.method or WAIT, step.name, 0.0, message)
+            return message
+        if step.poll is not None:
+            return self._poll(compiled, call, context)
+        failure: str | None = None
+
+        def judge(reply: Reply) -> str | None:
+            nonlocal failure
+            failure = self._judge(compiled, reply, context)
+            return failure
+
+        self._sent += 1
+        self.transport.exchange(call, judge)
+        return failure
+
+    def _call(self, compiled: CompiledStep, context: RenderContext) -> Call:
+        step = compiled.step
+        headers = {str(k): _text(v) for k, v in compiled.headers(context).items()}
+        if step.token is not None:
+            authorization = self.tokens.authorization(step.token)
+            if authorization is None:
+                name = f"LOADSPEC_TOKEN_{step.token.value.upper()}"
+                raise _CannotSend(f"no {step.token.value} token: set {name}")
+            headers.setdefault("Authorization", authorization)
+        if compiled.on_behalf_of is not None:
+            headers["X-On-Behalf-Of"] = _text(compiled.on_behalf_of(context))
+        form = compiled.form(context) if compiled.form is not None else None
+        body = compiled.body(context)
+        return Call(
+            method=step.method.value if step.method else "GET",
+            path=_text(compiled.path(context)),
+            name=step.name,
+            params={k: _param(v) for k, v in compiled.params(context).items()},
+            headers=headers,
+            json=None if step.content_type != "json" else body,
+            form=form if step.content_type != "json" else None,
+            files=self._files(compiled) if step.file_fields else None,
+            use_fallback=step.use_fallback or self.spec.spec.use_fallback_api,
+        )
+
+    def _files(self, compiled: CompiledStep) -> dict[str, tuple[str, bytes, str]]:
+        files = {}
+        for entry in compiled.step.file_fields:
+            path = self.spec.spec.path.parent / entry.file_path
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise _CannotSend(f"file {entry.file_path}: {exc.strerror}") from None
+            kind = entry.content_type or mimetypes.guess_type(path.name)[0] or _OCTETS
+            files[entry.field_name] = (entry.filename or path.name, data, kind)
+        return files
+
+    def _judge(self, compiled: CompiledStep, reply: Reply, context: RenderContext) -> str | None:
+        step, secrets = compiled.step, self.tokens.secrets
+        if reply.error is not None:
+            return f"{step.id}: {reply.error}"
+        if reply.status not in step.expect.status:
+            wanted = "|".join(map(str, step.expect.status))
+            return (
+                f"{step.id}: expected status {wanted}, got {reply.status}: "
+                f"{excerpt(reply.body, secrets)}"
+            )
+        needs_json = bool(step.extract) or "json" in (reply.content_type or "")
+        if not needs_json or (not reply.body and not step.extract):
+            return None
+        is_json, document = reply.json()
+        if not is_json:
+            return f"{step.id}: body is not JSON: {excerpt(reply.body, secrets)}"
+        return self._extract(compiled, document, context, reply.body)
+
+    def _extract(
+        self, compiled: CompiledStep, document: Any, context: RenderContext, body: bytes
+    ) -> str | None:
+        values, missing = compiled.extractor.extract(document)
+        for name, value in values.items():
+            context.set(name, value)
+        if missing:
+            paths = ", ".join(path.text for path in missing)
+            return (
+                f"{compiled.step.id}: extract {paths} matched nothing in: "
+                f"{excerpt(body, self.tokens.secrets)}"
+            )
+        return None
+
+    def _poll(self, compiled: CompiledStep, call: Call, context: RenderContext) -> str | None:
+        step, poll = compiled.step, compiled.step.poll
+        assert poll is not None and compiled.poll_until is not None
+        started = time.monotonic()
+        deadline = started + poll.timeout_ms / 1000
+        last: Any = None
+        poll_call = Call(**{**_fields(call), "name": f"{step.name} (poll)"})
+        while True:
+            holds = False
+
+            def judge(reply: Reply) -> str | None:
+                nonlocal holds, last
+                failure = self._judge_status(compiled, reply)
+                if failure is None:
+                    holds, last = _condition(compiled, reply.json()[1])
+                    if holds:
+                        failure = self._extract(compiled, reply.json()[1], context, reply.body)
+                return failure
+
+            self._sent += 1
+            self.transport.exchange(poll_call, judge)
+            elapsed = time.monotonic() - started
+            if holds:
+                self.transport.record(WAIT, step.id, elapsed * 1000, None)
+                return None
+            if time.monotonic() + poll.interval_ms / 1000 > deadline:
+                failure = (
+                    f"{step.id}: {poll.until} never became {poll.equals!r} within "
+                    f"{poll.timeout_ms / 1000:g} s (last: {last!r})"
+                )
+                self.transport.record(WAIT, step.id, elapsed * 1000, failure)
+                return failure
+            self.transport.sleep(poll.interval_ms / 1000)
+
+    def _judge_status(self, compiled: CompiledStep, reply: Reply) -> str | None:
+        step = compiled.step
+        if reply.error is not None:
+            return f"{step.id}: {reply.error}"
+        if reply.status not in step.expect.status:
+            return f"{step.id}: expected status {step.expect.status}, got {reply.status}"
+        return None if reply.json()[0] else f"{step.id}: body is not JSON"
+
+    def _webhook_wait(self, compiled: CompiledStep, context: RenderContext) -> str | None:
+        step, wait = compiled.step, compiled.step.wait
+        assert wait is not None and compiled.wait_key is not None
+        started = time.monotonic()
+        failure: str | None
+        try:
+            key = _text(compiled.wait_key(context))
+        except RenderError as exc:
+            failure = f"{step.id}: {exc}"
+        else:
+            failure = self._await(compiled, key, context)
+        self.transport.record(WAIT, step.id, (time.monotonic() - started) * 1000, failure)
+        return failure
+
+    def _await(self, compiled: CompiledStep, key: str, context: RenderContext) -> str | None:
+        wait = compiled.step.wait
+        assert wait is not None
+        if self.callbacks is None:
+            return f"{compiled.step.id}: webhook waits need the listener of a load run"
+        payload = self.callbacks.wait(key, wait.event, wait.timeout_ms / 1000)
+        if payload is None:
+            what = wait.event or "callback"
+            return f"{compiled.step.id}: no {what} for {key} within {wait.timeout_ms / 1000:g} s"
+        values, missing = compiled.extractor.extract(payload)
+        for name, value in values.items():
+            context.set(name, value)
+        if missing:
+            return f"{compiled.step.id}: extract {missing[0].text} matched nothing in the callback"
+        return None
+
+
+class _CannotSend(LoadspecError):
+    """A step cannot be sent as written: a token nobody provided, a file that is not there."""
+
+
+def _backoff(failures: int) -> float:
+    return float(min(0.5 * 2 ** (failures - 1), _MAX_BACKOFF_S))
+
+
+def _condition(compiled: CompiledStep, document: Any) -> tuple[bool, Any]:
+    poll, until = compiled.step.poll, compiled.poll_until
+    assert poll is not None and until is not None
+    found, value = until.first(document)
+    holds = found and (bool(value) if poll.equals is None else value == poll.equals)
+    return holds, value
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _param(value: Any) -> Any:
+    return [_text(v) for v in value] if isinstance(value, list) else _text(value)
+
+
+def _fields(call: Call) -> dict[str, Any]:
+    return {name: getattr(call, name) for name in Call.__dataclass_fields__}

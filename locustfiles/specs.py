@@ -1,0 +1,8 @@
+"""Any folder of specs as load: `locust -f locustfiles/specs.py --specs PATH[,PATH]`.
+
+Without --host the embedded gateway is started and used. Options: see the README.
+"""
+
+from loadspec.locust import spec_users
+
+globals().update(spec_users())
