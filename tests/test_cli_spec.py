@@ -105,7 +105,9 @@ def test_list_shows_the_seed_skipped_with_its_reason() -> None:
     done = _run("list", "specs/")
     assert done.returncode == 0, done.stderr
     (row,) = [
-        line for line in done.stdout.splitlines() if "post_business_communication_messages" in line
+        line
+        for line in done.stdout.splitlines()
+        if "post_business_communication_messages.md" in line
     ]
     assert "POST /business/communication/messages" in row
     assert " skip " in row and " no " in row

@@ -51,14 +51,14 @@ class Harness:
         return None if self.listener is None else self.listener.url
 
     def stop(self) -> None:
-        """Stop the listener and the embedded gateway, if this process runs them."""
-        if self.listener is not None:
-            self.listener.stop()
-            self.listener = None
+        """Stop the embedded gateway (no more callbacks), then the listener."""
         if self.gateway is not None:
             self.gateway.stop()
             _log.info("loadspec: embedded gateway stopped")
             self.gateway = None
+        if self.listener is not None:
+            self.listener.stop()
+            self.listener = None
 
 
 def harness_of(environment: Environment) -> Harness:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -64,28 +65,43 @@ def spec_users(paths: Iterable[Path | str] | None = None) -> dict[str, type[Spec
         raise SystemExit("loadspec: no specs: give --specs PATH[,PATH] or LOADSPEC_SPECS")
     options = CheckOptions(variables=frozenset(settings.variables), contracts=False)
     classes: dict[str, type[SpecUser]] = {}
+    notes: list[tuple[int, str]] = []  # logged at init: logging is not set up while importing
     for result in load_specs(chosen, options):
-        for problem in result.problems:
-            (_log.error if problem.is_error else _log.debug)("%s", problem)
+        shown = _shown(result.path)
+        notes += [(logging.ERROR, str(p)) for p in result.errors]
         spec = result.spec
         if spec is None or result.errors:
-            _log.error("loadspec: %s is invalid and left out of the run", result.path)
+            notes.append((logging.ERROR, f"loadspec: {shown} is invalid and left out of the run"))
         elif not spec.runs_by_default and not settings.include_skipped:
-            _log.info(
-                "loadspec: skipping %s (status %s: %s); --include-skipped runs it",
-                result.path,
-                spec.status.value,
-                spec.skip_reason or "no reason given",
+            reason = spec.skip_reason or "no reason given"
+            notes.append(
+                (
+                    logging.INFO,
+                    f"loadspec: skipping {shown} (status "
+                    f"{spec.status.value}: {reason}); --include-skipped runs it",
+                )
             )
         else:
             user_class = _user_class(compile_spec(spec))
             classes[user_class.__name__] = user_class
     _STATE["wait_events"] = frozenset(e for c in classes.values() for e in c.compiled.wait_events)
+    _STATE["notes"] = notes
+    if not classes:
+        for _, note in notes:
+            print(note, file=sys.stderr)
+        raise SystemExit(f"loadspec: no runnable spec under {', '.join(map(str, chosen))}")
     return classes
 
 
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 # What the init hook needs from the import-time call (one locustfile per Locust process).
-_STATE: dict[str, Any] = {"specs": (), "wait_events": frozenset()}
+_STATE: dict[str, Any] = {"specs": (), "wait_events": frozenset(), "notes": []}
 
 
 def _user_class(compiled: CompiledSpec) -> type[SpecUser]:
@@ -123,4 +139,6 @@ def _register_hooks() -> None:
 
     @events.init.add_listener
     def _on_init(environment: Any, **_: Any) -> None:
+        for level, note in _STATE["notes"]:
+            _log.log(level, "%s", note)
         install(environment, _STATE["specs"], _STATE["wait_events"])

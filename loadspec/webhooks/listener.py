@@ -64,7 +64,13 @@ class Listener:
         size = int(environ.get("CONTENT_LENGTH") or 0)
         if size > MAX_BODY:
             return self._reject(413, "callback body too large", size)
-        body = environ["wsgi.input"].read(size)
+        try:
+            body = environ["wsgi.input"].read(size)
+        except OSError as exc:
+            # The sender hung up mid-body (a gateway stopping, say). Not a forgery: the sender
+            # retries, and a callback that never arrives shows as its wait's failure.
+            self.box.counts["incomplete"] = self.box.counts.get("incomplete", 0) + 1
+            return 400, f"incomplete callback body: {exc}"
         try:
             claims = verify_callback(
                 body, environ.get("HTTP_AUTHORIZATION", ""), self.secret, issuer=None

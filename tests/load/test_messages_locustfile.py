@@ -1,0 +1,134 @@
+"""`locust -f locustfiles/messages.py` as a new user runs it: embedded gateway, webhook waits."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.load.runs import LOCUST, free_port, read_stats, run_locust
+
+CHANNELS = ("POST", "POST /business/communication/channels")
+CLIENTS = ("GET", "GET /platform/v1/clients")
+MESSAGES = ("POST", "POST /business/communication/messages")
+ACTIVATION = ("WAIT", "channel_active")
+HEADLESS = ("-f", "locustfiles/messages.py", "--headless", "-u", "20", "-r", "10")
+
+
+def assert_clean_chain(rows: dict[tuple[str, str], object], output: str) -> None:
+    """Rows for the three endpoints and the activation wait, and not one failure."""
+    for key in (CHANNELS, CLIENTS, MESSAGES, ACTIVATION):
+        assert key in rows, (key, sorted(rows), output[-3000:])
+    failed = {key: row for key, row in rows.items() if row.failures}  # type: ignore[attr-defined]
+    assert not failed, output[-3000:]
+    # Every message went to an active channel: the gateway refuses the rest, and nothing failed.
+    assert rows[MESSAGES].requests > 100  # type: ignore[attr-defined]
+    assert rows[ACTIVATION].requests >= 1  # type: ignore[attr-defined]
+
+
+def test_headless_run_on_the_embedded_gateway(tmp_path: Path) -> None:
+    """No --host: the gateway starts, waits replace the seed's sleep, zero failures, exit 0."""
+    done, rows = run_locust(tmp_path, *HEADLESS, "-t", "15s")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "started the embedded gateway at http://127.0.0.1:" in done.stderr
+    assert "skipping specs/communication/post_business_communication_messages.md" in done.stderr
+    assert_clean_chain(rows, done.stderr)
+    assert ("CALLBACK", "channel.status (matched)") in rows
+
+
+def test_two_processes(tmp_path: Path) -> None:
+    """--processes 2: each worker process has its own listener; still zero failures."""
+    done, rows = run_locust(tmp_path, *HEADLESS, "-t", "12s", "--processes", "2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stderr.count("webhook listener on http://127.0.0.1:") == 2
+    assert_clean_chain(rows, done.stderr)
+
+
+def test_master_and_two_workers(tmp_path: Path) -> None:
+    """A master (which starts the gateway) and two separately started workers."""
+    port = free_port()
+    master = subprocess.Popen(
+        [*LOCUST, *HEADLESS, "-t", "12s", "--master", "--expect-workers", "2",
+         "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
+         "--csv", str(tmp_path / "run")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    workers = [
+        subprocess.Popen(
+            [*LOCUST, "-f", "locustfiles/messages.py", "--worker",
+             "--master-host", "127.0.0.1", "--master-port", str(port)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        for _ in range(2)
+    ]
+    try:
+        output, _ = master.communicate(timeout=120)
+        for worker in workers:
+            worker.wait(timeout=30)
+    finally:
+        for process in (master, *workers):
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert master.returncode == 0, output[-3000:]
+    assert_clean_chain(read_stats(tmp_path / "run_stats.csv"), output)
+
+
+def test_seed_runs_when_skipped_specs_are_included(tmp_path: Path) -> None:
+    """--include-skipped runs the verbatim seed too (slower: it sleeps 5 s after creating)."""
+    done, rows = run_locust(tmp_path, *HEADLESS, "-t", "12s", "--include-skipped")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "skipping" not in done.stderr
+    assert rows[MESSAGES].requests > 0
+    assert not any(row.failures for row in rows.values()), done.stderr[-3000:]
+
+
+@pytest.mark.timeout(120)
+def test_web_ui_starts_a_run_and_shows_spec_rows(tmp_path: Path) -> None:
+    """The web UI, driven over its HTTP API as the browser does, shows the spec-named rows."""
+    import json
+    import urllib.parse
+    import urllib.request
+
+    port = free_port()
+    ui = subprocess.Popen(
+        [*LOCUST, "-f", "locustfiles/messages.py", "--web-host", "127.0.0.1",
+         "--web-port", str(port)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(base + "/")
+        form = urllib.parse.urlencode({"user_count": 6, "spawn_rate": 6}).encode()
+        with urllib.request.urlopen(base + "/swarm", data=form, timeout=10) as response:
+            assert json.loads(response.read())["success"] is True
+        deadline = time.monotonic() + 60
+        names: set[str] = set()
+        while time.monotonic() < deadline and ACTIVATION[1] not in names:
+            time.sleep(1)
+            with urllib.request.urlopen(base + "/stats/requests", timeout=10) as response:
+                names = {row["name"] for row in json.loads(response.read())["stats"]}
+        urllib.request.urlopen(base + "/stop", timeout=10).close()
+    finally:
+        ui.terminate()
+        output, _ = ui.communicate(timeout=30)
+    assert {CHANNELS[1], CLIENTS[1], MESSAGES[1], ACTIVATION[1]} <= names, output[-3000:]
+    assert "embedded gateway stopped" in output
+
+
+def _wait_for(url: str, timeout: float = 30) -> None:
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)

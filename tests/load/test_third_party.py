@@ -1,0 +1,67 @@
+"""locustfiles/specs.py against a server that is not ours: the specs' semantics, exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.load.runs import read_failures, run_locust
+from tests.plain_server import TOKEN, PlainServer
+
+
+@pytest.fixture
+def server() -> Iterator[PlainServer]:
+    with PlainServer() as running:
+        yield running
+
+
+def test_folder_of_specs_behaves_as_written(server: PlainServer, tmp_path: Path) -> None:
+    """Chained extraction, a token, a skipped spec and an aborting prerequisite."""
+    done, rows = run_locust(
+        tmp_path, "-f", "locustfiles/specs.py", "--specs", "tests/data/load",
+        "--host", server.url, "--headless", "-u", "6", "-r", "6", "-t", "6s",
+        env={"LOADSPEC_TOKEN_STAFF": TOKEN},
+    )
+    output = done.stderr
+    assert done.returncode == 1, output[-3000:]  # the aborting prerequisite fails: exit 1
+    assert "embedded gateway" not in output  # --host given: nothing started
+    # Chained: one create per user, then reads of the created item, all passing.
+    assert rows[("POST", "POST /items")].failures == 0
+    assert rows[("GET", "GET /items/{{uid}}")].requests > rows[("POST", "POST /items")].requests
+    assert rows[("GET", "GET /items/{{uid}}")].failures == 0
+    # The token reached the protected endpoint.
+    assert rows[("GET", "GET /secure")].requests > 0
+    assert rows[("GET", "GET /secure")].failures == 0
+    # The skipped spec never ran, and the log says why.
+    assert ("GET", "GET /status/200") not in rows
+    assert "Needs a partner system" in output
+    # The aborting prerequisite: every attempt failed, the main request was never sent, and
+    # the user backed off between attempts instead of hammering.
+    broken = rows[("GET", "GET /status/503")]
+    assert broken.requests == broken.failures > 0
+    assert broken.requests < 60
+    assert ("POST", "POST /echo") not in rows
+    assert server.hits["POST /echo"] == 0
+    (failure,) = read_failures(tmp_path / "run_failures.csv")
+    assert failure["Error"].startswith("broken_setup: expected status 200, got 503: ")
+    assert TOKEN not in (tmp_path / "run_failures.csv").read_text() + output
+
+
+def test_no_specs_is_a_clear_error(tmp_path: Path) -> None:
+    """specs.py without --specs says what to give."""
+    done, _ = run_locust(tmp_path, "-f", "locustfiles/specs.py", "--headless", "-t", "1s")
+    assert done.returncode != 0
+    assert "no specs: give --specs PATH[,PATH] or LOADSPEC_SPECS" in done.stderr
+
+
+def test_specs_from_the_environment(server: PlainServer, tmp_path: Path) -> None:
+    """LOADSPEC_SPECS and LOADSPEC_VAR_<NAME> work like --specs and --var."""
+    done, rows = run_locust(
+        tmp_path, "-f", "locustfiles/specs.py", "--host", server.url,
+        "--headless", "-u", "2", "-r", "2", "-t", "3s",
+        env={"LOADSPEC_SPECS": "tests/data/load/secure.md", "LOADSPEC_TOKEN_STAFF": TOKEN},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert set(rows) == {("GET", "GET /secure")}

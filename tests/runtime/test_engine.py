@@ -1,0 +1,291 @@
+"""Each step semantic of DESIGN.md, run by the engine against a plain local server."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loadspec.runtime.compiled import compile_spec
+from loadspec.runtime.engine import SpecRunner
+from loadspec.runtime.tokens import Tokens
+from loadspec.spec import CheckOptions, load_text
+from loadspec.spec.model import TokenType
+from tests.plain_server import TOKEN, PlainServer
+from tests.runtime.support import RecordingTransport
+
+TOKENS = Tokens({TokenType.STAFF: TOKEN})
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[PlainServer]:
+    with PlainServer() as running:
+        yield running
+
+
+def spec_text(test_request: str, prerequisites: str = "", front: str = "") -> str:
+    """A spec whose endpoint is its last request (the tests are about steps, not endpoints)."""
+    methods = re.findall(r"method: (\w+)", test_request) or ["GET"]
+    paths = re.findall(r"path: \"?([^\"\n]+)", test_request) or ["/"]
+    endpoint = f"{methods[-1]} {re.sub(r'{{[^}]*}}', '{x}', paths[-1])}"
+    pre = f"## Prerequisites\n```yaml\nsteps:\n{prerequisites}```\n" if prerequisites else ""
+    return (
+        f'---\nendpoint: "{endpoint}"\n{front}---\n# T\n{pre}'
+        f"## Test Request\n```yaml\nsteps:\n{test_request}```\n"
+    )
+
+
+def runner(
+    server: PlainServer, text: str, *, tokens: Tokens = TOKENS, **variables: Any
+) -> tuple[SpecRunner, RecordingTransport]:
+    result = load_text(text, Path("inline.md"), CheckOptions(contracts=False))
+    assert result.ok, result.problems
+    transport = RecordingTransport(server.url)
+    spec = compile_spec(result.unwrap())
+    return SpecRunner(spec, transport, tokens, variables), transport
+
+
+ECHO = """  - id: main_request
+    method: POST
+    path: /echo
+    expect: {status: 200}
+"""
+
+
+def test_extract_chains_into_later_steps_keeping_types(server: PlainServer) -> None:
+    """A uid extracted in a prerequisite fills the path; a lone number stays a number."""
+    pre = """  - id: create
+    method: POST
+    path: /items
+    body: {name: "n-{{unique_id}}"}
+    extract: {uid: "$.data.item.uid", count: "$.data.item.count"}
+    expect: {status: 201}
+"""
+    test = """  - id: main_request
+    method: POST
+    path: /echo
+    params: {item: "{{uid}}"}
+    body: {count: "{{count}}", label: "c={{count}}"}
+    expect: {status: 200}
+"""
+    run, transport = runner(server, spec_text(test, pre))
+    assert run.iteration()
+    call = transport.calls[-1]
+    assert call.json == {"count": 5, "label": "c=5"}
+    assert call.params["item"] in server.items
+    assert call.name == "POST /echo"
+    assert transport.failures() == []
+
+
+def test_prerequisites_once_per_user_then_the_test_repeats(server: PlainServer) -> None:
+    """Prerequisites run at the first iteration only; the test request every time."""
+    pre = """  - id: create
+    method: POST
+    path: /items
+    extract: {uid: "$.data.item.uid"}
+    expect: {status: 201}
+"""
+    run, transport = runner(server, spec_text(ECHO, pre))
+    for _ in range(3):
+        assert run.iteration()
+    assert [c.path for c in transport.calls] == ["/items", "/echo", "/echo", "/echo"]
+
+
+def test_prerequisites_per_iteration_when_the_spec_says_so(server: PlainServer) -> None:
+    """prerequisitesScope: iteration reruns them before every test request."""
+    pre = """  - id: create
+    method: POST
+    path: /items
+    expect: {status: 201}
+"""
+    run, transport = runner(server, spec_text(ECHO, pre, "prerequisitesScope: iteration\n"))
+    run.iteration()
+    run.iteration()
+    assert [c.path for c in transport.calls] == ["/items", "/echo", "/items", "/echo"]
+
+
+def test_abort_sends_nothing_further_and_setup_retries_with_backoff(server: PlainServer) -> None:
+    """A failed prerequisite with onFail abort stops the iteration; the next one backs off."""
+    pre = """  - id: broken
+    method: GET
+    path: /status/500
+    expect: {status: 200}
+"""
+    run, transport = runner(server, spec_text(ECHO, pre))
+    assert not run.iteration()
+    assert not run.iteration()
+    assert [c.path for c in transport.calls] == ["/status/500", "/status/500"]
+    assert transport.sleeps == [0.5]
+    (failure, _) = transport.failures()
+    assert failure.startswith("broken: expected status 200, got 500: ")
+
+
+@pytest.mark.parametrize("mode", ["skip", "warn", "continue"])
+def test_other_modes_go_on(server: PlainServer, mode: str) -> None:
+    """skip, warn and continue count the failure and go on to the next step."""
+    test = f"""  - id: first
+    method: GET
+    path: /status/503
+    onFail: {mode}
+{ECHO}"""
+    run, transport = runner(server, spec_text(test))
+    assert run.iteration()
+    assert [c.path for c in transport.calls] == ["/status/503", "/echo"]
+    assert len(transport.failures()) == 1
+
+
+def test_extract_that_matches_nothing_fails_with_path_and_excerpt(server: PlainServer) -> None:
+    """The source system went on silently; we fail the step and say what was there."""
+    test = """  - id: main_request
+    method: POST
+    path: /items
+    extract: {nope: "$.data.missing"}
+    expect: {status: 201}
+"""
+    run, transport = runner(server, spec_text(test))
+    assert not run.iteration()
+    (failure,) = transport.failures()
+    assert failure.startswith('main_request: extract $.data.missing matched nothing in: {"data"')
+
+
+def test_body_that_is_not_json(server: PlainServer) -> None:
+    """A JSON content type with a garbage body is a failure with an excerpt."""
+    test = """  - id: main_request
+    method: GET
+    path: /garbage
+"""
+    run, transport = runner(server, spec_text(test))
+    assert not run.iteration()
+    assert transport.failures() == ["main_request: body is not JSON: <html>not json"]
+
+
+def test_connection_reset_is_a_failure_not_a_crash(server: PlainServer) -> None:
+    """No response at all is counted with what happened."""
+    test = """  - id: main_request
+    method: GET
+    path: /reset
+"""
+    run, transport = runner(server, spec_text(test))
+    assert not run.iteration()
+    (failure,) = transport.failures()
+    assert failure.startswith("main_request: no response: ")
+
+
+def test_tokens_headers_and_on_behalf_of(server: PlainServer) -> None:
+    """The step's token type picks the credential; x_on_behalf_of becomes a header."""
+    test = """  - id: main_request
+    method: GET
+    path: /echo
+    token: directory
+    x_on_behalf_of: "{{business_id}}"
+    headers: {X-Trace: "t-{{business_id}}"}
+"""
+    tokens = Tokens({TokenType.DIRECTORY: "dir-token"})
+    run, transport = runner(server, spec_text(test), tokens=tokens, business_id="b1")
+    assert run.iteration()
+    headers = transport.calls[0].headers
+    assert headers["Authorization"] == "Bearer dir-token"
+    assert headers["X-On-Behalf-Of"] == "b1"
+    assert headers["X-Trace"] == "t-b1"
+
+
+def test_protected_endpoint_and_missing_token(server: PlainServer) -> None:
+    """The staff token opens /secure; a type without a token fails before sending."""
+    secure = """  - id: main_request
+    method: GET
+    path: /secure
+"""
+    run, transport = runner(server, spec_text(secure))
+    assert run.iteration() and transport.failures() == []
+    admin = secure + "    token: admin\n"
+    run, transport = runner(server, spec_text(admin))
+    assert not run.iteration()
+    assert transport.calls == []
+    assert transport.failures() == ["main_request: no admin token: set LOADSPEC_TOKEN_ADMIN"]
+    assert transport.sleeps == [0.5]  # nothing was sent: back off instead of spinning
+
+
+def test_missing_variable_is_a_specific_failure(server: PlainServer) -> None:
+    """A template name nobody gives fails the step and names the variable to set."""
+    test = """  - id: main_request
+    method: GET
+    path: "/items/{{item_uid}}"
+"""
+    run, transport = runner(server, spec_text(test))
+    assert not run.iteration()
+    (failure,) = transport.failures()
+    assert "template name 'item_uid' has no value" in failure
+    assert "LOADSPEC_VAR_ITEM_UID" in failure
+
+
+def test_sleep_after_success_only(server: PlainServer) -> None:
+    """sleep (ms) pauses after a successful step, not after a failed one."""
+    test = """  - id: ok
+    method: GET
+    path: /echo
+    sleep: 250
+  - id: bad
+    method: GET
+    path: /status/500
+    sleep: 900
+"""
+    run, transport = runner(server, spec_text(test))
+    run.iteration()
+    assert transport.sleeps == [0.25]
+
+
+def test_poll_until_condition_then_extract(server: PlainServer) -> None:
+    """A polling wait repeats its GET until the JSONPath condition holds."""
+    test = """  - id: ready
+    method: GET
+    path: "/ready/{{unique_id}}"
+    poll: {until: "$.state", equals: ready, interval: 10, timeout: 5000}
+    extract: {polls: "$.polls"}
+"""
+    run, transport = runner(server, spec_text(test))
+    assert run.iteration()
+    names = [(row.kind, row.name) for row in transport.rows]
+    assert names == [("GET", "GET /ready/{{unique_id}} (poll)")] * 3 + [("WAIT", "ready")]
+    assert transport.sleeps == [0.01, 0.01]
+
+
+def test_poll_times_out_with_the_last_value(server: PlainServer) -> None:
+    """A condition that never holds fails the wait at its deadline, saying what it saw."""
+    test = """  - id: ready
+    method: GET
+    path: /echo
+    poll: {until: "$.method", equals: POST, interval: 1, timeout: 1}
+"""
+    run, transport = runner(server, spec_text(test))
+    assert not run.iteration()
+    assert (
+        transport.failures()[-1]
+        == "ready: $.method never became 'POST' within 0.001 s (last: 'GET')"
+    )
+
+
+def test_webhook_wait_without_listener_fails_clearly(server: PlainServer) -> None:
+    """A webhook wait outside a load run (no listener) fails with a clear message."""
+    wait = """  - id: active
+    wait: {callback: "{{unique_id}}"}
+"""
+    run, transport = runner(server, spec_text(ECHO, wait))
+    assert not run.iteration()
+    assert transport.failures() == ["active: webhook waits need the listener of a load run"]
+
+
+def test_secrets_never_in_failure_messages(server: PlainServer) -> None:
+    """A response that echoes the token has it masked in the failure excerpt."""
+    test = """  - id: main_request
+    method: GET
+    path: /echo
+    expect: {status: 201}
+"""
+    run, transport = runner(server, spec_text(test))
+    run.iteration()
+    (failure,) = transport.failures()
+    assert TOKEN not in failure
+    assert "Bearer ***" in failure
