@@ -131,6 +131,14 @@ def _tag(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+def _selected(user_class: type[Any], options: Any) -> bool:
+    if not issubclass(user_class, SpecUser):
+        return True
+    tags = {_tag(t) for t in user_class.compiled.spec.tags}
+    wanted, unwanted = getattr(options, "tags", None), getattr(options, "exclude_tags", None)
+    return (not wanted or bool(tags & set(wanted))) and not (unwanted and tags & set(unwanted))
+
+
 def _register_hooks() -> None:
     if _installed:
         return
@@ -141,4 +149,8 @@ def _register_hooks() -> None:
     def _on_init(environment: Any, **_: Any) -> None:
         for level, note in _STATE["notes"]:
             _log.log(level, "%s", note)
+        # Locust still spawns classes that --tags/--exclude-tags leave without tasks (and
+        # they fail at once): a spec whose tags are not selected is taken out of the run.
+        selected = [u for u in environment.user_classes if _selected(u, environment.parsed_options)]
+        environment.user_classes[:] = selected
         install(environment, _STATE["specs"], _STATE["wait_events"])

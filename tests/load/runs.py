@@ -26,12 +26,20 @@ class Row:
 
 
 def run_locust(
-    tmp: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 180
+    tmp: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
+    timeout: float = 180,
 ) -> tuple[subprocess.CompletedProcess[str], dict[tuple[str, str], Row]]:
     """`locust ARGS --csv tmp/run`; returns the process and its stats rows by (type, name)."""
     done = subprocess.run(
         [*LOCUST, *args, "--csv", str(tmp / "run")],
-        cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
         env={**os.environ, **(env or {})},
     )
     return done, read_stats(tmp / "run_stats.csv")

@@ -51,16 +51,42 @@ def test_master_and_two_workers(tmp_path: Path) -> None:
     """A master (which starts the gateway) and two separately started workers."""
     port = free_port()
     master = subprocess.Popen(
-        [*LOCUST, *HEADLESS, "-t", "12s", "--master", "--expect-workers", "2",
-         "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
-         "--csv", str(tmp_path / "run")],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            *LOCUST,
+            *HEADLESS,
+            "-t",
+            "12s",
+            "--master",
+            "--expect-workers",
+            "2",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            str(port),
+            "--csv",
+            str(tmp_path / "run"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     workers = [
         subprocess.Popen(
-            [*LOCUST, "-f", "locustfiles/messages.py", "--worker",
-             "--master-host", "127.0.0.1", "--master-port", str(port)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [
+                *LOCUST,
+                "-f",
+                "locustfiles/messages.py",
+                "--worker",
+                "--master-host",
+                "127.0.0.1",
+                "--master-port",
+                str(port),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         for _ in range(2)
     ]
@@ -95,9 +121,19 @@ def test_web_ui_starts_a_run_and_shows_spec_rows(tmp_path: Path) -> None:
 
     port = free_port()
     ui = subprocess.Popen(
-        [*LOCUST, "-f", "locustfiles/messages.py", "--web-host", "127.0.0.1",
-         "--web-port", str(port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            *LOCUST,
+            "-f",
+            "locustfiles/messages.py",
+            "--web-host",
+            "127.0.0.1",
+            "--web-port",
+            str(port),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -111,7 +147,7 @@ def test_web_ui_starts_a_run_and_shows_spec_rows(tmp_path: Path) -> None:
             time.sleep(1)
             with urllib.request.urlopen(base + "/stats/requests", timeout=10) as response:
                 names = {row["name"] for row in json.loads(response.read())["stats"]}
-        urllib.request.urlopen(base + "/stop", timeout=10).close()
+        urllib.request.urlopen(base + "/stop", data=b"", timeout=10).close()
     finally:
         ui.terminate()
         output, _ = ui.communicate(timeout=30)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import DATA, ROOT
 from tests.load.runs import read_failures, run_locust
 from tests.plain_server import TOKEN, PlainServer
 
@@ -20,8 +21,20 @@ def server() -> Iterator[PlainServer]:
 def test_folder_of_specs_behaves_as_written(server: PlainServer, tmp_path: Path) -> None:
     """Chained extraction, a token, a skipped spec and an aborting prerequisite."""
     done, rows = run_locust(
-        tmp_path, "-f", "locustfiles/specs.py", "--specs", "tests/data/load",
-        "--host", server.url, "--headless", "-u", "6", "-r", "6", "-t", "6s",
+        tmp_path,
+        "-f",
+        "locustfiles/specs.py",
+        "--specs",
+        "tests/data/load",
+        "--host",
+        server.url,
+        "--headless",
+        "-u",
+        "6",
+        "-r",
+        "6",
+        "-t",
+        "6s",
         env={"LOADSPEC_TOKEN_STAFF": TOKEN},
     )
     output = done.stderr
@@ -45,7 +58,7 @@ def test_folder_of_specs_behaves_as_written(server: PlainServer, tmp_path: Path)
     assert ("POST", "POST /echo") not in rows
     assert server.hits["POST /echo"] == 0
     (failure,) = read_failures(tmp_path / "run_failures.csv")
-    assert failure["Error"].startswith("broken_setup: expected status 200, got 503: ")
+    assert "broken_setup: expected status 200, got 503: " in failure["Error"]
     assert TOKEN not in (tmp_path / "run_failures.csv").read_text() + output
 
 
@@ -59,9 +72,61 @@ def test_no_specs_is_a_clear_error(tmp_path: Path) -> None:
 def test_specs_from_the_environment(server: PlainServer, tmp_path: Path) -> None:
     """LOADSPEC_SPECS and LOADSPEC_VAR_<NAME> work like --specs and --var."""
     done, rows = run_locust(
-        tmp_path, "-f", "locustfiles/specs.py", "--host", server.url,
-        "--headless", "-u", "2", "-r", "2", "-t", "3s",
+        tmp_path,
+        "-f",
+        "locustfiles/specs.py",
+        "--host",
+        server.url,
+        "--headless",
+        "-u",
+        "2",
+        "-r",
+        "2",
+        "-t",
+        "3s",
         env={"LOADSPEC_SPECS": "tests/data/load/secure.md", "LOADSPEC_TOKEN_STAFF": TOKEN},
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert set(rows) == {("GET", "GET /secure")}
+
+
+def test_tags_select_specs(server: PlainServer, tmp_path: Path) -> None:
+    """Front matter tags are Locust tags, made single words."""
+    done, rows = run_locust(
+        tmp_path,
+        "-f",
+        "locustfiles/specs.py",
+        "--specs",
+        "tests/data/load",
+        "--host",
+        server.url,
+        "--headless",
+        "-u",
+        "3",
+        "-r",
+        "3",
+        "-t",
+        "3s",
+        "--tags",
+        "protected-things",
+        env={"LOADSPEC_TOKEN_STAFF": TOKEN},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert set(rows) == {("GET", "GET /secure")}
+
+
+def test_options_from_locust_conf(server: PlainServer, tmp_path: Path) -> None:
+    """--specs and --var work as locust.conf entries, like every Locust option."""
+    (tmp_path / "locust.conf").write_text(
+        f"specs = {DATA / 'load' / 'chain.md'}\nhost = {server.url}\nvar = [item_name=x]\n"
+        "headless = true\nusers = 2\nspawn-rate = 2\nrun-time = 3s\n"
+    )
+    done, rows = run_locust(
+        tmp_path,
+        "-f",
+        str(ROOT / "locustfiles" / "specs.py"),
+        cwd=tmp_path,
+        env={"LOADSPEC_TOKEN_STAFF": TOKEN},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert set(rows) == {("POST", "POST /items"), ("GET", "GET /items/{{uid}}")}
