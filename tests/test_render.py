@@ -109,3 +109,34 @@ def test_jsonpath_errors_are_ours() -> None:
     """A bad expression raises our error type with the expression in the message."""
     with pytest.raises(JsonPathSyntaxError, match=r"\$\.data\["):
         compile_jsonpath("$.data[")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "$.data.clients[0].id",
+        "$.data.channel.uid",
+        "$.a[1]",
+        "$.missing.x",
+        "$.data[0]",
+        "$.data.clients[5].id",
+        "$",
+        "$.n",
+        "$.data.clients[0].nope",
+    ],
+)
+def test_simple_paths_agree_with_jsonpath_ng(path: str) -> None:
+    """The direct walk of simple paths gives exactly what jsonpath-ng's find() gives."""
+    document = {"data": {"clients": [{"id": 7}], "channel": {"uid": "c"}}, "a": [1, 2], "n": None}
+    compiled = compile_jsonpath(path)
+    assert compiled.steps is not None
+    matches = compiled.compiled.find(document)
+    expected = (True, matches[0].value) if matches else (False, None)
+    assert compiled.first(document) == expected
+
+
+def test_complex_paths_use_jsonpath_ng() -> None:
+    """Filters and wildcards go through jsonpath-ng."""
+    compiled = compile_jsonpath("$.items[?(@.ok == true)].id")
+    assert compiled.steps is None
+    assert compiled.first({"items": [{"ok": False, "id": 1}, {"ok": True, "id": 2}]}) == (True, 2)

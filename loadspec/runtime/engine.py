@@ -67,6 +67,8 @@ class SpecRunner:
         variables: run variables.
         callbacks: the webhook listener's box (None where no listener runs).
         webhook_url: the URL callbacks should be sent to.
+        contract_checks: step id -> a check of its reply against the contract (sampled by
+            the check itself); a message it returns fails the request.
     """
 
     spec: CompiledSpec
@@ -75,6 +77,7 @@ class SpecRunner:
     variables: Mapping[str, Any]
     callbacks: Callbacks | None = None
     webhook_url: str | None = None
+    contract_checks: Mapping[str, Callable[[Reply], str | None]] = field(default_factory=dict)
     _prepared: dict[str, Any] | None = field(default=None, init=False)
     _aborts: int = field(default=0, init=False)
     _sent: int = field(default=0, init=False)
@@ -196,6 +199,14 @@ class SpecRunner:
         return files
 
     def _judge(self, compiled: CompiledStep, reply: Reply, context: RenderContext) -> str | None:
+        failure = self._judge_reply(compiled, reply, context)
+        check = self.contract_checks.get(compiled.step.id) if failure is None else None
+        violation = check(reply) if check is not None else None
+        return failure if violation is None else f"{compiled.step.id}: {violation}"
+
+    def _judge_reply(
+        self, compiled: CompiledStep, reply: Reply, context: RenderContext
+    ) -> str | None:
         step, secrets = compiled.step, self.tokens.secrets
         if reply.error is not None:
             return f"{step.id}: {reply.error}"
