@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from loadspec.config import parse_var, project_variables
+from loadspec.conformance import parse_rate
 
 __all__ = ["VAR_PREFIX", "LoadSettings", "add_arguments", "early_options"]
 
@@ -47,6 +48,14 @@ def add_arguments(parser: Any) -> None:
         help="also run specs whose status is skip, skipped, failed or deprecated",
     )
     group.add_argument(
+        "--validate-responses",
+        env_var="LOADSPEC_VALIDATE_RESPONSES",
+        default="0",
+        metavar="RATE",
+        help="check this share of responses (0..1, or 5%%) against the specs' contracts; "
+        "a violation fails the request",
+    )
+    group.add_argument(
         "--fallback-host",
         env_var="LOADSPEC_FALLBACK_HOST",
         default=None,
@@ -77,6 +86,7 @@ class LoadSettings:
         variables: run variables, all sources merged.
         include_skipped: run specs that are skipped by status too.
         fallback_host: host for useFallback steps.
+        validate_responses: share of responses checked against the contracts (0: none).
     """
 
     specs: tuple[Path, ...] = ()
@@ -84,6 +94,7 @@ class LoadSettings:
     variables: Mapping[str, str] = field(default_factory=dict)
     include_skipped: bool = False
     fallback_host: str | None = None
+    validate_responses: float = 0.0
 
     @classmethod
     def from_options(
@@ -113,4 +124,5 @@ class LoadSettings:
             variables=variables,
             include_skipped=bool(getattr(options, "include_skipped", False)),
             fallback_host=getattr(options, "fallback_host", None),
+            validate_responses=parse_rate(str(getattr(options, "validate_responses", "0") or 0)),
         )

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
 from locust import constant, events
 from locust.contrib.fasthttp import FastHttpUser
 
+from loadspec.locust.contract_checks import Check, contract_checks
 from loadspec.locust.harness import harness_of, install
 from loadspec.locust.options import LoadSettings, add_arguments, early_options
 from loadspec.locust.transport import FastHttpTransport
@@ -31,6 +32,7 @@ class SpecUser(FastHttpUser):
     abstract = True
     wait_time = constant(0)
     compiled: ClassVar[CompiledSpec]
+    checks: ClassVar[Mapping[str, Check]] = {}
     runner_: SpecRunner
 
     def on_start(self) -> None:
@@ -43,6 +45,7 @@ class SpecUser(FastHttpUser):
             variables=harness.settings.variables,
             callbacks=harness.box,
             webhook_url=harness.webhook_url,
+            contract_checks=self.checks,
         )
 
 
@@ -84,6 +87,8 @@ def spec_users(paths: Iterable[Path | str] | None = None) -> dict[str, type[Spec
         else:
             user_class = _user_class(compile_spec(spec))
             classes[user_class.__name__] = user_class
+    if settings.validate_responses > 0:
+        notes += _attach_checks(classes.values(), settings)
     _STATE["wait_events"] = frozenset(e for c in classes.values() for e in c.compiled.wait_events)
     _STATE["notes"] = notes
     if not classes:
@@ -91,6 +96,19 @@ def spec_users(paths: Iterable[Path | str] | None = None) -> dict[str, type[Spec
             print(note, file=sys.stderr)
         raise SystemExit(f"loadspec: no runnable spec under {', '.join(map(str, chosen))}")
     return classes
+
+
+def _attach_checks(
+    classes: Iterable[type[SpecUser]], settings: LoadSettings
+) -> list[tuple[int, str]]:
+    classes = list(classes)
+    compiled = [c.compiled for c in classes]
+    checks, notes = contract_checks(compiled, settings.root, settings.validate_responses)
+    for user_class in classes:
+        user_class.checks = checks.get(user_class.compiled.spec.path, {})
+    rate = f"{settings.validate_responses:.0%}"
+    summary = f"loadspec: checking {rate} of responses against the specs' contracts"
+    return [(logging.INFO, summary)] + [(logging.WARNING, f"loadspec: {n}") for n in notes]
 
 
 def _shown(path: Path) -> str:

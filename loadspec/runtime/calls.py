@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 __all__ = ["Call", "Reply", "excerpt"]
 
 _EXCERPT = 160
+_ID = re.compile(r"\b(?=[0-9a-fA-F-]*\d)[0-9a-fA-F]{8,}(?:-[0-9a-fA-F]{4,}){0,4}\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +71,14 @@ class Reply:
 
 
 def excerpt(body: bytes, secrets: tuple[str, ...] = ()) -> str:
-    """A short, one-line excerpt of a body for a failure message, with secrets masked."""
+    """A short, one-line excerpt of a body for a failure message, secrets and ids masked.
+
+    Ids (long hex or digit runs, uuids) become `<id>`: Locust groups failures by message, so
+    one broken behaviour stays one row instead of one row per channel or message.
+    """
     text = body[: _EXCERPT * 4].decode("utf-8", "replace")
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
-    text = " ".join(text.split())
+    text = _ID.sub("<id>", " ".join(text.split()))
     return text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"

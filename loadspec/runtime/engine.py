@@ -301,8 +301,9 @@ class SpecRunner:
             return f"{compiled.step.id}: webhook waits need the listener of a load run"
         payload = self.callbacks.wait(key, wait.event, wait.timeout_ms / 1000)
         if payload is None:
+            # The key stays out of the message: one failure row per wait, not one per channel.
             what = wait.event or "callback"
-            return f"{compiled.step.id}: no {what} for {key} within {wait.timeout_ms / 1000:g} s"
+            return f"{compiled.step.id}: no {what} callback within {wait.timeout_ms / 1000:g} s"
         values, missing = compiled.extractor.extract(payload)
         for name, value in values.items():
             context.set(name, value)

@@ -289,3 +289,11 @@ def test_secrets_never_in_failure_messages(server: PlainServer) -> None:
     (failure,) = transport.failures()
     assert TOKEN not in failure
     assert "Bearer ***" in failure
+
+
+def test_excerpts_mask_ids_so_failures_group() -> None:
+    """Uuids and long hex or digit runs become <id>: one failure row per behaviour."""
+    from loadspec.runtime.calls import excerpt
+
+    body = b'{"uid": "3f2a9c1e-55aa-4b6e-9d1f-0a1b2c3d4e5f", "n": 12345678, "s": "pending"}'
+    assert excerpt(body) == '{"uid": "<id>", "n": <id>, "s": "pending"}'

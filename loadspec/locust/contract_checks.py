@@ -1,0 +1,93 @@
+"""--validate-responses: sampled responses checked against the specs' contracts during load."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from loadspec.conformance import ResponseChecker, Sampler
+from loadspec.contract import Contract, ContractError, load_contract, resolve_contract_path
+from loadspec.runtime.calls import Reply
+from loadspec.runtime.compiled import CompiledSpec
+
+__all__ = ["Check", "contract_checks"]
+
+Check = Callable[[Reply], "str | None"]
+_PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}")
+
+
+def contract_checks(
+    specs: Iterable[CompiledSpec], root: Path | None, rate: float
+) -> tuple[dict[Path, dict[str, Check]], list[str]]:
+    """Per spec file, a check for every step whose operation a loaded contract documents.
+
+    A step is looked up in its own spec's contract first, then in the others' (a chain often
+    calls another API, e.g. the clients API from a gateway spec). Returns the checks and
+    notes on what cannot be checked.
+    """
+    specs = list(specs)
+    sampler = Sampler(rate)
+    contracts, notes = _contracts(specs, root)
+    pool = [c for c in contracts.values() if c is not None]
+    checks: dict[Path, dict[str, Check]] = {}
+    for compiled in specs:
+        own = contracts.get(compiled.spec.path)
+        ordered = [own, *[c for c in pool if c is not own]] if own else pool
+        checks[compiled.spec.path] = {}
+        for step in (s.step for s in compiled.prerequisites + compiled.test_request):
+            if step.method is None or step.path is None:
+                continue
+            checker = _checker(ordered, step.method.value, step.path)
+            if checker is None:
+                notes.append(
+                    f"{compiled.spec.path.name}: {step.name} is in no loaded contract: "
+                    "its responses are not checked"
+                )
+                continue
+            checks[compiled.spec.path][step.id] = _check(checker, sampler)
+    return checks, notes
+
+
+def _contracts(
+    specs: list[CompiledSpec], root: Path | None
+) -> tuple[dict[Path, Contract | None], list[str]]:
+    contracts: dict[Path, Contract | None] = {}
+    notes: list[str] = []
+    for compiled in specs:
+        spec = compiled.spec
+        found = resolve_contract_path(spec.swagger, spec.path, root) if spec.swagger else None
+        if found is None:
+            notes.append(
+                f"{spec.path.name}: no contract file found ({spec.swagger or 'no swagger:'})"
+            )
+            contracts[spec.path] = None
+            continue
+        try:
+            contracts[spec.path] = load_contract(found)
+        except ContractError as exc:
+            notes.append(f"{spec.path.name}: {exc}")
+            contracts[spec.path] = None
+    return contracts, notes
+
+
+def _checker(
+    contracts: Sequence[Contract | None], method: str, path: str
+) -> ResponseChecker | None:
+    route = _PLACEHOLDER.sub("{x}", path.split("?", 1)[0])
+    for contract in contracts:
+        operation = contract.find_operation(method, route) if contract else None
+        if operation is not None:
+            return ResponseChecker.for_operation(operation)
+    return None
+
+
+def _check(checker: ResponseChecker, sampler: Sampler) -> Check:
+    def check(reply: Reply) -> str | None:
+        if not sampler.sample():
+            return None
+        violation = checker.violation(reply.status, reply.content_type, reply.body)
+        # Grouped by rule, not value: one failure row per broken rule, not one per response.
+        return None if violation is None else violation.grouping
+
+    return check
