@@ -19,7 +19,7 @@ def _commands() -> list[ModuleType]:
     from loadspec.cli import list_cmd, validate_cmd
 
     commands: list[ModuleType] = [validate_cmd, list_cmd]
-    for optional in ("stub_cmd",):
+    for optional in ("stub_cmd", "fuzz_cmd"):
         try:
             commands.append(__import__(f"loadspec.cli.{optional}", fromlist=["run"]))
         except ModuleNotFoundError as exc:

@@ -1,0 +1,509 @@
+"""Response validation against an operation's contract, cheap enough to run under load.
+
+    checker = ResponseChecker.for_operation(contract.find_operation("POST", "/channels"))
+    problem = checker.check(201, "application/json", body)   # None, or a short message
+
+Imports only the standard library, jsonschema (and jsonschema-rs, when installed) and
+`loadspec.contract`: never schemathesis, requests or urllib3, which break gevent's
+monkey-patching when imported before locust. Valid responses, the common case, are confirmed by
+jsonschema-rs (compiled, ~200x faster); jsonschema explains the invalid ones, so messages are the
+same with or without it. Neither ever fetches a remote `$ref`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import jsonschema
+from jsonschema.exceptions import UnknownType, ValidationError, best_match
+from referencing import Registry
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT4, DRAFT202012
+
+from loadspec.contract import Contract, ContractVersion, Operation, load_contract
+from loadspec.errors import LoadspecError
+
+try:
+    import jsonschema_rs
+except ImportError:  # pragma: no cover - schemathesis brings it; jsonschema alone is only slower
+    jsonschema_rs = None  # type: ignore[assignment]  # the fallback is checked at each use
+
+try:
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - a declared dependency; json is only slower
+    _fast_loads = json.loads  # type: ignore[assignment]  # same contract for bytes in, Any out
+
+__all__ = [
+    "ConformanceError",
+    "ResponseChecker",
+    "Sampler",
+    "Violation",
+    "clear_cache",
+    "parse_rate",
+]
+
+_MAX_REF_HOPS = 32
+_VALUE_CHARS = 60
+_MESSAGE_CHARS = 240
+_SAMPLER_SCALE = 1_000_000
+# Keywords that a nullable schema cannot simply extend with `"null"` in its `type`.
+_COMPOSITE = ("$ref", "allOf", "anyOf", "oneOf", "not")
+_NO_BODY_STATUSES = frozenset({204, 205, 304})
+
+
+class ConformanceError(LoadspecError):
+    """A sample rate, or another conformance setting, that cannot be used."""
+
+
+def parse_rate(text: str) -> float:
+    """A sample rate from text such as `1`, `0.05` or `5%`; a clear error otherwise."""
+    clean = text.strip()
+    try:
+        rate = float(clean[:-1]) / 100 if clean.endswith("%") else float(clean)
+    except ValueError:
+        raise ConformanceError(f"sample rate {text!r} is not a number between 0 and 1") from None
+    _check_rate(rate)
+    return rate
+
+
+def _check_rate(rate: float) -> None:
+    if not (math.isfinite(rate) and 0.0 <= rate <= 1.0):
+        raise ConformanceError(f"sample rate {rate!r} must be between 0 and 1")
+
+
+class Sampler:
+    """Picks which responses to check: exactly `rate` of them, evenly spread, no randomness.
+
+    The first response is always picked when `rate` > 0, so short runs still check something.
+    """
+
+    __slots__ = ("_credit", "_step", "rate")
+
+    def __init__(self, rate: float) -> None:
+        _check_rate(rate)
+        self.rate = rate
+        # Whole numbers, not floats: 0.1 added ten times must come to exactly one pick.
+        self._step = max(1, round(rate * _SAMPLER_SCALE)) if rate > 0 else 0
+        self._credit = _SAMPLER_SCALE - self._step if self._step else 0
+
+    def sample(self) -> bool:
+        """Whether to check the next response."""
+        self._credit += self._step
+        if self._credit >= _SAMPLER_SCALE:
+            self._credit -= _SAMPLER_SCALE
+            return True
+        return False
+
+    def __repr__(self) -> str:
+        return f"Sampler(rate={self.rate!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """How one response breaks its operation's contract.
+
+    Attributes:
+        status: the response's status code.
+        where: a `$.data.channel.status` style path into the body ("" when not about the body).
+        problem: what is wrong, with the failing value truncated.
+        rule: the same without the value: stable across responses, for grouping failures.
+    """
+
+    status: int
+    where: str
+    problem: str
+    rule: str
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def message(self) -> str:
+        """`contract: 201 body at $.success: 42 is not one of [True]`."""
+        return _compose(self.status, self.where, self.problem)
+
+    @property
+    def grouping(self) -> str:
+        """The message without the failing value: one failure row per rule, not per value."""
+        return _compose(self.status, self.where, self.rule)
+
+
+def _compose(status: int, where: str, text: str) -> str:
+    place = f" body at {where}" if where else ""
+    return f"contract: {status}{place}: {text}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Media:
+    """One documented media type of one documented response."""
+
+    media_type: str
+    pointer: str | None  # JSON pointer of its schema in the contract, None when it has none
+    unverifiable: str | None = None  # why its schema cannot be checked, if it cannot
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """One schema's validators: a fast yes/no one (if available) and one that explains."""
+
+    fast: Any
+    slow: jsonschema.protocols.Validator
+
+    def confirms(self, body: bytes) -> bool:
+        """Whether the fast validator vouches for `body`; False means "ask the slow one"."""
+        if self.fast is None:
+            return False
+        try:
+            return bool(self.fast.is_valid(_fast_loads(body)))
+        except Exception:  # unparsable, or refused: the slow path says precisely what is wrong
+            return False
+
+    def first_error(self, document: Any) -> ValidationError | None:
+        error: ValidationError | None = best_match(self.slow.iter_errors(document))
+        return error
+
+
+class ResponseChecker:
+    """Checks one operation's responses; validators are compiled once per status and media type."""
+
+    def __init__(self, operation: Operation, contract: Contract) -> None:
+        self.operation = operation
+        self._document = _Document.of(contract)
+        pointer = _operation_pointer(contract, operation)
+        self._responses = _responses(self._document.raw, operation.raw, pointer)
+        self._validators: dict[str, _Compiled] = {}
+        self._notes: dict[str, None] = {}
+
+    @classmethod
+    def for_operation(cls, operation: Operation) -> ResponseChecker:
+        """The (cached) checker of `operation`; its contract is read through `load_contract`."""
+        return _checker(operation)
+
+    @property
+    def documented(self) -> tuple[str, ...]:
+        """The status keys the contract documents (`201`, `4XX`, `default`...)."""
+        return tuple(self._responses)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Schemas met so far that could not be checked (e.g. remote `$ref`s), and why."""
+        return tuple(self._notes)
+
+    def check(self, status: int, content_type: str | None, body: bytes) -> str | None:
+        """None when the response honours the contract, else a short violation message."""
+        violation = self.violation(status, content_type, body)
+        return None if violation is None else violation.message
+
+    def violation(self, status: int, content_type: str | None, body: bytes) -> Violation | None:
+        """Like `check`, as a `Violation` (with a value-free `grouping` for statistics)."""
+        documented = _lookup_status(self._responses, status)
+        if documented is None:
+            listed = ", ".join(self._responses) or "none"
+            rule = f"status {status} is not documented (documented: {listed})"
+            return Violation(status, "", rule, rule)
+        if not documented or status in _NO_BODY_STATUSES:
+            return None
+        media = _pick_media(documented, content_type)
+        if media is None:
+            return _content_type_violation(status, content_type, documented)
+        if media.pointer is None or not _is_json(media.media_type):
+            return None
+        if media.unverifiable is not None:
+            self._notes.setdefault(media.unverifiable)
+            return None
+        return self._check_body(status, media, body)
+
+    def _check_body(self, status: int, media: _Media, body: bytes) -> Violation | None:
+        if not body.strip():
+            rule = f"empty body where {media.media_type} is documented"
+            return Violation(status, "", rule, rule)
+        assert media.pointer is not None
+        if self._validator(media.pointer).confirms(body):
+            return None
+        try:
+            # json is the reference: orjson, on the fast path, reads huge integers as floats.
+            document = json.loads(body)
+        except (ValueError, RecursionError) as exc:
+            rule = f"body is not JSON where {media.media_type} is documented"
+            return Violation(status, "", f"{rule} ({_short_text(str(exc))})", rule)
+        return self._validate(status, media, document)
+
+    def _validate(self, status: int, media: _Media, document: Any) -> Violation | None:
+        assert media.pointer is not None
+        validator = self._validator(media.pointer)
+        try:
+            error = validator.first_error(document)
+        except (Unresolvable, UnknownType, RecursionError) as exc:
+            self._notes.setdefault(f"{media.pointer}: not checked: {_short_text(str(exc))}")
+            return None
+        return None if error is None else _schema_violation(status, error)
+
+    def _validator(self, pointer: str) -> _Compiled:
+        validator = self._validators.get(pointer)
+        if validator is None:
+            validator = self._document.validator(pointer)
+            self._validators[pointer] = validator
+        return validator
+
+
+def clear_cache() -> None:
+    """Forget every compiled checker and converted contract (after contract files change)."""
+    _checker.cache_clear()
+    _converted.cache_clear()
+    _rs_registry.cache_clear()
+
+
+@functools.cache
+def _checker(operation: Operation) -> ResponseChecker:
+    return ResponseChecker(operation, load_contract(operation.contract))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Document:
+    """A contract converted to plain JSON Schema, registered so that `$ref`s resolve in it."""
+
+    uri: str
+    raw: dict[str, Any]
+    registry: Registry[Any]
+    validator_class: type[jsonschema.protocols.Validator]
+    draft4: bool
+
+    @classmethod
+    def of(cls, contract: Contract) -> _Document:
+        return _converted(contract)
+
+    def validator(self, pointer: str) -> _Compiled:
+        # Path keys such as `/channels/{uid}` hold characters a URI fragment must escape.
+        schema: dict[str, Any] = {"$ref": f"{self.uri}#{quote(pointer, safe='/~')}"}
+        return _Compiled(self._fast(schema), self.validator_class(schema, registry=self.registry))
+
+    def _fast(self, schema: dict[str, Any]) -> Any:
+        if jsonschema_rs is None:
+            return None
+        try:
+            return _rs_validator(self, schema)
+        except Exception:  # any refusal only costs speed: jsonschema still checks
+            return None
+
+
+def _rs_validator(document: _Document, schema: dict[str, Any]) -> Any:
+    assert jsonschema_rs is not None
+    draft = jsonschema_rs.Draft4 if document.draft4 else jsonschema_rs.Draft202012
+    registry = _rs_registry(document, draft)
+    cls = jsonschema_rs.Draft4Validator if document.draft4 else jsonschema_rs.Draft202012Validator
+    # Formats are off: jsonschema, which explains failures, does not check them either.
+    return cls(schema, registry=registry, validate_formats=False, offline=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _rs_registry(document: _Document, draft: Any) -> Any:
+    assert jsonschema_rs is not None
+    return jsonschema_rs.Registry([(document.uri, document.raw)], draft=draft)
+
+
+@functools.lru_cache(maxsize=64)
+def _converted(contract: Contract) -> _Document:
+    uri = f"urn:loadspec:contract:{contract.path.as_posix()}"
+    raw: dict[str, Any] = _to_json_schema(contract.raw)
+    validator_class: type[jsonschema.protocols.Validator]
+    if contract.version is ContractVersion.OPENAPI31:
+        validator_class, spec = jsonschema.Draft202012Validator, DRAFT202012
+    else:
+        # Swagger 2.0 and OpenAPI 3.0 schemas are draft 4 plus extensions (boolean exclusiveMin).
+        validator_class, spec = jsonschema.Draft4Validator, DRAFT4
+    registry: Registry[Any] = Registry().with_resource(uri, spec.create_resource(raw))
+    return _Document(uri, raw, registry, validator_class, spec is DRAFT4)
+
+
+def _to_json_schema(node: Any) -> Any:
+    """The contract with OpenAPI's schema dialect turned into JSON Schema (`nullable`, `file`)."""
+    if isinstance(node, list):
+        return [_to_json_schema(item) for item in node]
+    if not isinstance(node, Mapping):
+        return node
+    converted = {key: _to_json_schema(value) for key, value in node.items()}
+    if converted.get("type") == "file":
+        del converted["type"]  # Swagger 2.0's upload type has no JSON Schema meaning
+    if converted.get("nullable") is True or converted.get("x-nullable") is True:
+        return _nullable(converted)
+    return converted
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    rest = {k: v for k, v in schema.items() if k not in ("nullable", "x-nullable")}
+    if "type" not in rest or any(key in rest for key in _COMPOSITE):
+        return {"anyOf": [{"type": "null"}, rest]}
+    types = rest["type"] if isinstance(rest["type"], list) else [rest["type"]]
+    rest["type"] = types if "null" in types else [*types, "null"]
+    if isinstance(rest.get("enum"), list) and None not in rest["enum"]:
+        rest["enum"] = [*rest["enum"], None]
+    return rest
+
+
+def _operation_pointer(contract: Contract, operation: Operation) -> str:
+    item = contract.raw.get("paths", {}).get(operation.contract_path, {})
+    key = next((k for k in item if str(k).upper() == operation.method), operation.method.lower())
+    return f"/paths/{_escape(operation.contract_path)}/{_escape(str(key))}"
+
+
+def _responses(
+    doc: Mapping[str, Any], operation: Mapping[str, Any], pointer: str
+) -> dict[str, tuple[_Media, ...]]:
+    """Status key -> its documented media types, each with the pointer of its schema."""
+    responses, where = _follow(doc, operation.get("responses"), f"{pointer}/responses")
+    if not isinstance(responses, Mapping):
+        return {}
+    produces = operation.get("produces") or doc.get("produces") or ["application/json"]
+    found: dict[str, tuple[_Media, ...]] = {}
+    for key, value in responses.items():
+        response, at = _follow(doc, value, f"{where}/{_escape(str(key))}")
+        if isinstance(response, Mapping):
+            found[str(key).upper()] = tuple(_media_of(doc, response, at, produces))
+    return found
+
+
+def _media_of(
+    doc: Mapping[str, Any], response: Mapping[str, Any], at: str, produces: Any
+) -> Iterator[_Media]:
+    if "schema" in response and "content" not in response:  # Swagger 2.0
+        for media_type in produces if isinstance(produces, list) else [produces]:
+            yield _media(doc, str(media_type), f"{at}/schema")
+        return
+    content = response.get("content")
+    if not isinstance(content, Mapping):
+        return
+    for media_type, spec in content.items():
+        has_schema = isinstance(spec, Mapping) and "schema" in spec
+        pointer = f"{at}/content/{_escape(str(media_type))}/schema" if has_schema else None
+        yield _media(doc, str(media_type), pointer)
+
+
+def _media(doc: Mapping[str, Any], media_type: str, pointer: str | None) -> _Media:
+    clean = media_type.split(";", 1)[0].strip().lower()
+    if pointer is None:
+        return _Media(clean, None)
+    outside = _first_outside_ref(doc, pointer)
+    if outside is None:
+        return _Media(clean, pointer)
+    return _Media(
+        clean, pointer, f"{pointer}: not checked: it refers to {outside}, outside the contract"
+    )
+
+
+def _first_outside_ref(doc: Mapping[str, Any], pointer: str) -> str | None:
+    """The first `$ref` reachable from `pointer` that leaves the document (none are fetched)."""
+    seen: set[str] = set()
+    stack = [_at_pointer(doc, pointer)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, Mapping):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and not ref.startswith("#"):
+                return ref
+            if isinstance(ref, str) and ref not in seen:
+                seen.add(ref)
+                stack.append(_at_pointer(doc, ref[1:]))
+            stack.extend(v for k, v in node.items() if k != "$ref")
+    return None
+
+
+def _follow(doc: Mapping[str, Any], node: Any, pointer: str) -> tuple[Any, str]:
+    """`node`, or what its chain of local `$ref`s names, with the pointer it was found at."""
+    for _ in range(_MAX_REF_HOPS):
+        ref = node.get("$ref") if isinstance(node, Mapping) else None
+        if not isinstance(ref, str) or not ref.startswith("#"):
+            return node, pointer
+        pointer = ref[1:]
+        node = _at_pointer(doc, pointer)
+    return None, pointer
+
+
+def _at_pointer(doc: Any, pointer: str) -> Any:
+    node = doc
+    for part in pointer.split("/")[1:] if pointer else []:
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Mapping):
+            node = node.get(key)
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return None
+    return node
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _lookup_status(
+    responses: Mapping[str, tuple[_Media, ...]], status: int
+) -> tuple[_Media, ...] | None:
+    for key in (str(status), f"{status // 100}XX", "DEFAULT"):
+        if key in responses:
+            return responses[key]
+    return None
+
+
+def _pick_media(documented: tuple[_Media, ...], content_type: str | None) -> _Media | None:
+    actual = (content_type or "").split(";", 1)[0].strip().lower()
+    by_type = {m.media_type: m for m in documented}
+    if not actual:
+        return next((m for m in documented if _is_json(m.media_type)), documented[0])
+    for candidate in (actual, f"{actual.split('/', 1)[0]}/*", "*/*"):
+        if candidate in by_type:
+            return by_type[candidate]
+    if _is_json(actual):
+        return next((m for m in documented if _is_json(m.media_type)), None)
+    return None
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def _content_type_violation(
+    status: int, content_type: str | None, documented: tuple[_Media, ...]
+) -> Violation:
+    listed = ", ".join(m.media_type for m in documented)
+    rule = f"content type {content_type!r} is not documented for {status} (documented: {listed})"
+    return Violation(status, "", rule, rule)
+
+
+def _schema_violation(status: int, error: ValidationError) -> Violation:
+    where = _json_path(error.absolute_path)
+    rule = f"breaks {error.validator!r} ({_short_text(json.dumps(error.validator_value))})"
+    if error.validator in ("required", "additionalProperties"):
+        return Violation(status, where, _short_text(error.message), _short_text(error.message))
+    return Violation(status, where, _with_short_value(error), rule)
+
+
+def _with_short_value(error: ValidationError) -> str:
+    # jsonschema's messages start with repr(instance): shorten it, keep the rule after it.
+    text, head = error.message, repr(error.instance)
+    if text.startswith(head) and len(head) > _VALUE_CHARS:
+        text = _short_text(head, _VALUE_CHARS) + text[len(head) :]
+    return _short_text(text)
+
+
+def _json_path(path: Any) -> str:
+    parts = ["$"]
+    for part in path:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        elif str(part).isidentifier():
+            parts.append(f".{part}")
+        else:
+            parts.append(f"[{json.dumps(str(part))}]")
+    return "".join(parts)
+
+
+def _short_text(text: str, limit: int = _MESSAGE_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

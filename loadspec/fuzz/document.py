@@ -1,0 +1,124 @@
+"""Contract documents as the fuzzer needs them: local `$ref`s, remote ones, a copy to hand over."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from loadspec.contract import Contract, ContractVersion, Operation
+
+__all__ = [
+    "MARK",
+    "at_pointer",
+    "for_schemathesis",
+    "outside_ref",
+    "parameters",
+    "resolve",
+    "shared_parameters",
+]
+
+_MAX_REF_HOPS = 32
+MARK = "x-loadspec-fuzz"  # set on every document loadspec hands to schemathesis
+
+
+def at_pointer(doc: Any, pointer: str) -> Any:
+    """The node at a JSON pointer (`/components/schemas/X`), or None."""
+    node = doc
+    for part in pointer.split("/")[1:] if pointer else []:
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Mapping):
+            node = node.get(key)
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return None
+    return node
+
+
+def resolve(doc: Any, node: Any) -> Any:
+    """`node`, or what its chain of local `$ref`s names (None for a dangling one)."""
+    for _ in range(_MAX_REF_HOPS):
+        ref = node.get("$ref") if isinstance(node, Mapping) else None
+        if not isinstance(ref, str) or not ref.startswith("#"):
+            return node
+        node = at_pointer(doc, ref[1:])
+    return None
+
+
+def shared_parameters(contract: Contract, operation: Operation) -> list[Any]:
+    """The `parameters` of the operation's path item, which every method on it shares."""
+    item = resolve(contract.raw, contract.raw.get("paths", {}).get(operation.contract_path))
+    shared = item.get("parameters") if isinstance(item, Mapping) else None
+    return list(shared) if isinstance(shared, list) else []
+
+
+def parameters(contract: Contract, operation: Operation) -> list[Mapping[str, Any]]:
+    """Every parameter object of the operation (shared ones first), `$ref`s resolved."""
+    own = operation.raw.get("parameters")
+    listed = shared_parameters(contract, operation) + (own if isinstance(own, list) else [])
+    resolved = (resolve(contract.raw, p) for p in listed)
+    return [p for p in resolved if isinstance(p, Mapping)]
+
+
+def outside_ref(doc: Any, node: Any) -> str | None:
+    """The first `$ref` reachable from `node` that leaves the document: nothing fetches those."""
+    seen: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, list):
+            stack.extend(current)
+        elif isinstance(current, Mapping):
+            ref = current.get("$ref")
+            if isinstance(ref, str) and not ref.startswith("#"):
+                return ref
+            if isinstance(ref, str) and ref not in seen:
+                seen.add(ref)
+                stack.append(at_pointer(doc, ref[1:]))
+            stack.extend(v for k, v in current.items() if k != "$ref")
+    return None
+
+
+def for_schemathesis(contract: Contract) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A copy of the contract schemathesis can load, and what was changed to make it so.
+
+    schemathesis mutates what it loads, so it gets its own copy. Version keys that are missing
+    or not text are set from what `loadspec.contract` detected; remote `$ref`s and example
+    `externalValue`s are removed, because schemathesis would fetch them from the network.
+    """
+    doc: dict[str, Any] = copy.deepcopy(dict(contract.raw))
+    changes: list[str] = []
+    if contract.version is ContractVersion.SWAGGER2 and doc.get("swagger") != "2.0":
+        changes.append(f"swagger: {doc.get('swagger', '(missing)')!r} read as '2.0'")
+        doc["swagger"] = "2.0"
+    elif "openapi" in doc and not isinstance(doc["openapi"], str):
+        changes.append(f"openapi: {doc['openapi']!r} read as {str(doc['openapi'])!r}")
+        doc["openapi"] = str(doc["openapi"])
+    doc[MARK] = True
+    removed = _strip_outside(doc)
+    if removed:
+        changes.append(
+            f"{removed} remote $ref/externalValue entries ignored (loadspec fetches nothing "
+            "remote); operations that need them are not fuzzed"
+        )
+    return doc, tuple(changes)
+
+
+def _strip_outside(node: Any) -> int:
+    removed = 0
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, list):
+            stack.extend(current)
+        elif isinstance(current, dict):
+            ref = current.get("$ref")
+            if isinstance(ref, str) and not ref.startswith("#"):
+                del current["$ref"]
+                removed += 1
+            if isinstance(current.get("externalValue"), str):
+                del current["externalValue"]
+                removed += 1
+            stack.extend(current.values())
+    return removed
