@@ -13,6 +13,7 @@ from locust.exception import CatchResponseError
 from locust.runners import MasterRunner, WorkerRunner
 
 from loadspec.locust.options import LoadSettings
+from loadspec.locust.thresholds import evaluate, write_junit
 from loadspec.runtime.tokens import Tokens
 from loadspec.spec.model import TokenType
 from loadspec.webhook_signing import DEFAULT_WEBHOOK_SECRET
@@ -81,8 +82,22 @@ def install(
         harness.box = CallbackBox(events=wait_events or frozenset())
         harness.listener = Listener(harness.box, secret, _reporter(environment)).start()
     environment.loadspec_harness = harness  # type: ignore[attr-defined]
+    if not isinstance(runner, WorkerRunner):
+        environment.events.quitting.add_listener(lambda **_: _judge_run(environment, settings))
     environment.events.quitting.add_listener(lambda **_: harness.stop())
     return harness
+
+
+def _judge_run(environment: Environment, settings: LoadSettings) -> None:
+    """At the end: thresholds decide the exit code; the JUnit report is written."""
+    outcomes = evaluate(settings.thresholds, environment.stats)
+    for outcome in outcomes:
+        (_log.info if outcome.passed else _log.error)("loadspec: %s", outcome)
+    if not all(outcome.passed for outcome in outcomes):
+        environment.process_exit_code = 1
+    if settings.junit is not None:
+        write_junit(settings.junit, outcomes, environment.stats)
+        _log.info("loadspec: JUnit report written to %s", settings.junit)
 
 
 def _tokens() -> Tokens:

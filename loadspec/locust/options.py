@@ -11,6 +11,7 @@ from typing import Any
 
 from loadspec.config import parse_var, project_variables
 from loadspec.conformance import parse_rate
+from loadspec.locust.thresholds import Threshold, parse_threshold
 
 __all__ = ["VAR_PREFIX", "LoadSettings", "add_arguments", "early_options"]
 
@@ -56,6 +57,21 @@ def add_arguments(parser: Any) -> None:
         "a violation fails the request",
     )
     group.add_argument(
+        "--threshold",
+        action="append",
+        default=[],
+        metavar="[ROW:]METRIC<VALUE",
+        help="a pass criterion checked at the end (repeatable): 'p95<300', 'fail_rate<1%%', "
+        "'POST /business/communication/messages:p99<500'; a breach exits 1",
+    )
+    group.add_argument(
+        "--junit",
+        env_var="LOADSPEC_JUNIT",
+        default=None,
+        metavar="FILE",
+        help="write a JUnit XML report: one case per threshold and per stats row",
+    )
+    group.add_argument(
         "--fallback-host",
         env_var="LOADSPEC_FALLBACK_HOST",
         default=None,
@@ -87,6 +103,8 @@ class LoadSettings:
         include_skipped: run specs that are skipped by status too.
         fallback_host: host for useFallback steps.
         validate_responses: share of responses checked against the contracts (0: none).
+        thresholds: pass criteria checked when the run ends.
+        junit: where to write the JUnit report, if anywhere.
     """
 
     specs: tuple[Path, ...] = ()
@@ -95,6 +113,8 @@ class LoadSettings:
     include_skipped: bool = False
     fallback_host: str | None = None
     validate_responses: float = 0.0
+    thresholds: tuple[Threshold, ...] = ()
+    junit: Path | None = None
 
     @classmethod
     def from_options(
@@ -125,4 +145,6 @@ class LoadSettings:
             include_skipped=bool(getattr(options, "include_skipped", False)),
             fallback_host=getattr(options, "fallback_host", None),
             validate_responses=parse_rate(str(getattr(options, "validate_responses", "0") or 0)),
+            thresholds=tuple(parse_threshold(t) for t in getattr(options, "threshold", None) or []),
+            junit=Path(junit) if (junit := getattr(options, "junit", None)) else None,
         )

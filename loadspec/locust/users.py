@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from locust import constant, events
 from locust.contrib.fasthttp import FastHttpUser
 
+from loadspec.errors import LoadspecError
 from loadspec.locust.contract_checks import Check, contract_checks
 from loadspec.locust.harness import harness_of, install
 from loadspec.locust.options import LoadSettings, add_arguments, early_options
@@ -61,7 +62,10 @@ def spec_users(paths: Iterable[Path | str] | None = None) -> dict[str, type[Spec
     """
     _register_hooks()
     given = tuple(Path(p) for p in paths) if paths is not None else ()
-    settings = LoadSettings.from_options(early_options(), given)
+    try:
+        settings = LoadSettings.from_options(early_options(), given)
+    except LoadspecError as exc:
+        raise SystemExit(f"loadspec: {exc}") from None
     chosen = list(settings.specs)
     _STATE["specs"] = settings.specs
     if not chosen:

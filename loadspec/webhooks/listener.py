@@ -71,16 +71,17 @@ class Listener:
             # retries, and a callback that never arrives shows as its wait's failure.
             self.box.counts["incomplete"] = self.box.counts.get("incomplete", 0) + 1
             return 400, f"incomplete callback body: {exc}"
+        return self._accept(body, environ.get("HTTP_AUTHORIZATION", ""))
+
+    def _accept(self, body: bytes, authorization: str) -> tuple[int, str]:
         try:
-            claims = verify_callback(
-                body, environ.get("HTTP_AUTHORIZATION", ""), self.secret, issuer=None
-            )
+            claims = verify_callback(body, authorization, self.secret, issuer=None)
         except CallbackSignatureError as exc:
             return self._reject(401, f"forged or unsigned callback rejected: {exc}", len(body))
         try:
             payload = json.loads(body)
         except ValueError:
-            return self._reject(400, "callback body is not JSON", len(body))
+            payload = None
         if not isinstance(payload, dict):
             return self._reject(400, "callback body is not a JSON object", len(body))
         delivery = str(payload.get("id") or claims.get("jti") or hashlib.sha256(body).hexdigest())
