@@ -27,7 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._report import machine, write_section
 from loadspec import CheckOptions, load_specs
 from loadspec.contract import clear_cache
+from loadspec.errors import _closest
 from loadspec.extract import compile_jsonpath
+from loadspec.render import parse_template
 
 ROOT = Path(__file__).resolve().parents[1]
 VCITA = ROOT.parent / "shared" / "vcita"
@@ -67,6 +69,8 @@ def loadspec_validate(root: Path) -> int:
     """What `loadspec validate` does, from a cold cache."""
     clear_cache()
     compile_jsonpath.cache_clear()
+    parse_template.cache_clear()
+    _closest.cache_clear()
     results = load_specs([root / "specs"], CheckOptions(root=root))
     return sum(len(r.problems) for r in results)
 

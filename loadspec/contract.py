@@ -100,11 +100,17 @@ class Contract:
     raw: Mapping[str, Any] = field(repr=False)
     notes: tuple[str, ...] = ()
     _routes: tuple[_Route, ...] = field(init=False, repr=False)
+    _by_length: Mapping[int, tuple[_Route, ...]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         routes, notes = _build_routes(self)
         object.__setattr__(self, "_routes", routes)
         object.__setattr__(self, "notes", self.notes + notes)
+        # A path only ever matches routes with as many segments: look only at those.
+        by_length: dict[int, list[_Route]] = {}
+        for route in routes:
+            by_length.setdefault(len(route.segments), []).append(route)
+        object.__setattr__(self, "_by_length", {n: tuple(r) for n, r in by_length.items()})
 
     @classmethod
     def from_path(cls, path: Path | str) -> Contract:
@@ -176,7 +182,7 @@ class Contract:
 
     def _matches(self, path: str) -> Iterator[tuple[_Route, tuple[int, ...]]]:
         wanted = _segments(path)
-        for route in self._routes:
+        for route in self._by_length.get(len(wanted), ()):
             score = _score(wanted, route.segments)
             if score is not None:
                 yield route, score

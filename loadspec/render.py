@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import random
 import re
 import string
@@ -77,8 +78,13 @@ class _Name:
     name: str
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_template(text: str) -> Template:
-    """Parse `text`; raises `TemplateSyntaxError` for an unclosed `{{` or a bad name."""
+    """Parse `text`; raises `TemplateSyntaxError` for an unclosed `{{` or a bad name.
+
+    Templates are immutable and specs repeat theirs ("{{business_id}}" in file after file),
+    so each distinct text is parsed once.
+    """
     parts: list[str | _Name] = []
     position = 0
     while (start := text.find(_OPEN, position)) != -1:

@@ -42,6 +42,13 @@ class _Loader(_Base):  # type: ignore[valid-type,misc]
             return _plain_tag(value) if implicit[0] else _STR
         return _SEQ if kind is yaml.SequenceNode else _MAP
 
+    # No path resolvers are registered, so PyYAML's per-node bookkeeping for them is moot.
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
 
 _RESOLVER = _Base("")
 

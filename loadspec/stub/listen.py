@@ -1,0 +1,78 @@
+"""`python -m loadspec.stub.listen`: print the stub's callbacks as they arrive, signature checked.
+
+A debugging aid for trying the gateway by hand (the harness's own listener is
+`loadspec.webhooks`). Listens on loopback only; answers 200 to every POST.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from loadspec.webhook_signing import (
+    DEFAULT_WEBHOOK_SECRET,
+    CallbackSignatureError,
+    verify_callback,
+)
+
+__all__ = ["main"]
+
+
+def _handler(secret: str) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            try:
+                verify_callback(body, self.headers.get("authorization", ""), secret)
+                verdict = "signature ok"
+            except CallbackSignatureError as exc:
+                verdict = f"SIGNATURE REJECTED: {exc}"
+            print(f"POST {self.path} ({verdict})\n{_pretty(body)}", flush=True)
+            self.send_response(200)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+def _pretty(body: bytes) -> str:
+    try:
+        return json.dumps(json.loads(body), indent=2)
+    except ValueError:
+        return body.decode("utf-8", "replace")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Listen until Ctrl+C."""
+    parser = argparse.ArgumentParser(
+        prog="python -m loadspec.stub.listen", description="Print the embedded gateway's callbacks."
+    )
+    parser.add_argument("--port", type=int, default=8099, help="port (default 8099)")
+    parser.add_argument(
+        "--webhook-secret",
+        default=DEFAULT_WEBHOOK_SECRET,
+        help="the secret the stub signs with (default: the stub's default)",
+    )
+    args = parser.parse_args(argv)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), _handler(args.webhook_secret))
+    print(f"listening for callbacks on http://127.0.0.1:{server.server_address[1]}/", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
