@@ -27,8 +27,12 @@ from bench._report import machine, write_section  # noqa: E402 - after the path 
 from loadspec.stub import StubServer  # noqa: E402
 
 SIDES = {
-    "loadspec (compiled spec)": ["-f", "locustfiles/specs.py", "--specs",
-                                 "bench/specs/clients_then_messages.md"],
+    "loadspec (compiled spec)": [
+        "-f",
+        "locustfiles/specs.py",
+        "--specs",
+        "bench/specs/clients_then_messages.md",
+    ],
     "hand-written FastHttpUser": ["-f", "bench/handwritten_locustfile.py"],
 }
 
@@ -37,9 +41,28 @@ def run_side(args: list[str], host: str, seconds: int, users: int, out: Path) ->
     """One headless Locust run; its requests, failures and CPU seconds."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(
-        [sys.executable, "-m", "locust", *args, "--host", host, "--headless", "-u", str(users),
-         "-r", str(users), "-t", f"{seconds}s", "--csv", str(out), "--only-summary"],
-        cwd=ROOT, check=True, capture_output=True, env={**os.environ},
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            *args,
+            "--host",
+            host,
+            "--headless",
+            "-u",
+            str(users),
+            "-r",
+            str(users),
+            "-t",
+            f"{seconds}s",
+            "--csv",
+            str(out),
+            "--only-summary",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        env={**os.environ},
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

@@ -28,6 +28,7 @@ from referencing.jsonschema import DRAFT4, DRAFT202012
 
 from loadspec.contract import Contract, ContractVersion, Operation, load_contract
 from loadspec.errors import LoadspecError
+from loadspec.refs import at_pointer, follow, outside_ref
 
 try:
     import jsonschema_rs
@@ -48,7 +49,6 @@ __all__ = [
     "parse_rate",
 ]
 
-_MAX_REF_HOPS = 32
 _VALUE_CHARS = 60
 _MESSAGE_CHARS = 240
 _SAMPLER_SCALE = 1_000_000
@@ -356,13 +356,13 @@ def _responses(
     doc: Mapping[str, Any], operation: Mapping[str, Any], pointer: str
 ) -> dict[str, tuple[_Media, ...]]:
     """Status key -> its documented media types, each with the pointer of its schema."""
-    responses, where = _follow(doc, operation.get("responses"), f"{pointer}/responses")
+    responses, where = follow(doc, operation.get("responses"), f"{pointer}/responses")
     if not isinstance(responses, Mapping):
         return {}
     produces = operation.get("produces") or doc.get("produces") or ["application/json"]
     found: dict[str, tuple[_Media, ...]] = {}
     for key, value in responses.items():
-        response, at = _follow(doc, value, f"{where}/{_escape(str(key))}")
+        response, at = follow(doc, value, f"{where}/{_escape(str(key))}")
         if isinstance(response, Mapping):
             found[str(key).upper()] = tuple(_media_of(doc, response, at, produces))
     return found
@@ -388,55 +388,12 @@ def _media(doc: Mapping[str, Any], media_type: str, pointer: str | None) -> _Med
     clean = media_type.split(";", 1)[0].strip().lower()
     if pointer is None:
         return _Media(clean, None)
-    outside = _first_outside_ref(doc, pointer)
+    outside = outside_ref(doc, at_pointer(doc, pointer))
     if outside is None:
         return _Media(clean, pointer)
     return _Media(
         clean, pointer, f"{pointer}: not checked: it refers to {outside}, outside the contract"
     )
-
-
-def _first_outside_ref(doc: Mapping[str, Any], pointer: str) -> str | None:
-    """The first `$ref` reachable from `pointer` that leaves the document (none are fetched)."""
-    seen: set[str] = set()
-    stack = [_at_pointer(doc, pointer)]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, Mapping):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and not ref.startswith("#"):
-                return ref
-            if isinstance(ref, str) and ref not in seen:
-                seen.add(ref)
-                stack.append(_at_pointer(doc, ref[1:]))
-            stack.extend(v for k, v in node.items() if k != "$ref")
-    return None
-
-
-def _follow(doc: Mapping[str, Any], node: Any, pointer: str) -> tuple[Any, str]:
-    """`node`, or what its chain of local `$ref`s names, with the pointer it was found at."""
-    for _ in range(_MAX_REF_HOPS):
-        ref = node.get("$ref") if isinstance(node, Mapping) else None
-        if not isinstance(ref, str) or not ref.startswith("#"):
-            return node, pointer
-        pointer = ref[1:]
-        node = _at_pointer(doc, pointer)
-    return None, pointer
-
-
-def _at_pointer(doc: Any, pointer: str) -> Any:
-    node = doc
-    for part in pointer.split("/")[1:] if pointer else []:
-        key = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, Mapping):
-            node = node.get(key)
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            node = node[int(key)]
-        else:
-            return None
-    return node
 
 
 def _escape(key: str) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from loadspec.contract import Contract, ContractVersion, Operation
+from loadspec.refs import at_pointer, outside_ref, resolve
 
 __all__ = [
     "MARK",
@@ -18,32 +19,7 @@ __all__ = [
     "shared_parameters",
 ]
 
-_MAX_REF_HOPS = 32
 MARK = "x-loadspec-fuzz"  # set on every document loadspec hands to schemathesis
-
-
-def at_pointer(doc: Any, pointer: str) -> Any:
-    """The node at a JSON pointer (`/components/schemas/X`), or None."""
-    node = doc
-    for part in pointer.split("/")[1:] if pointer else []:
-        key = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, Mapping):
-            node = node.get(key)
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            node = node[int(key)]
-        else:
-            return None
-    return node
-
-
-def resolve(doc: Any, node: Any) -> Any:
-    """`node`, or what its chain of local `$ref`s names (None for a dangling one)."""
-    for _ in range(_MAX_REF_HOPS):
-        ref = node.get("$ref") if isinstance(node, Mapping) else None
-        if not isinstance(ref, str) or not ref.startswith("#"):
-            return node
-        node = at_pointer(doc, ref[1:])
-    return None
 
 
 def shared_parameters(contract: Contract, operation: Operation) -> list[Any]:
@@ -59,25 +35,6 @@ def parameters(contract: Contract, operation: Operation) -> list[Mapping[str, An
     listed = shared_parameters(contract, operation) + (own if isinstance(own, list) else [])
     resolved = (resolve(contract.raw, p) for p in listed)
     return [p for p in resolved if isinstance(p, Mapping)]
-
-
-def outside_ref(doc: Any, node: Any) -> str | None:
-    """The first `$ref` reachable from `node` that leaves the document: nothing fetches those."""
-    seen: set[str] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, list):
-            stack.extend(current)
-        elif isinstance(current, Mapping):
-            ref = current.get("$ref")
-            if isinstance(ref, str) and not ref.startswith("#"):
-                return ref
-            if isinstance(ref, str) and ref not in seen:
-                seen.add(ref)
-                stack.append(at_pointer(doc, ref[1:]))
-            stack.extend(v for k, v in current.items() if k != "$ref")
-    return None
 
 
 def for_schemathesis(contract: Contract) -> tuple[dict[str, Any], tuple[str, ...]]:
