@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,7 +79,7 @@ def find_spec_files(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*.md") if p.is_file()))
+            found.extend(sorted(_markdown_below(path)))
         elif path.is_file():
             found.append(path)
         else:
@@ -89,3 +90,9 @@ def find_spec_files(paths: Iterable[Path]) -> list[Path]:
 def load_specs(paths: Iterable[Path], options: CheckOptions | None = None) -> list[SpecResult]:
     """Every spec file under `paths`, loaded and checked."""
     return [load_spec(path, options) for path in find_spec_files(paths)]
+
+
+def _markdown_below(folder: Path) -> Iterator[Path]:
+    # os.walk reads file types from the directory entries: no stat() per file, unlike rglob.
+    for root, _, names in os.walk(folder):
+        yield from (Path(root, name) for name in names if name.endswith(".md"))

@@ -252,31 +252,38 @@ class _Builder:
         if step_id is None or (wait is None and (method is None or path is None)):
             self.excuse(value.get("extract"))
             return None
+        get = value.get
+
+        def at(key: str) -> Location:
+            return (*location, key)
+
+        # Absent keys take the model's defaults without a call: this runs for every step.
         return Step(
             id=step_id,
             method=method,
             path=path,
-            description=self.text((*location, "description"), value.get("description")),
-            params=self.params((*location, "params"), value.get("params")),
-            body=value.get("body"),
-            headers=self.mapping((*location, "headers"), value.get("headers"), "headers"),
-            token=self.token((*location, "token"), value),
-            extract=self.extract((*location, "extract"), value.get("extract")),
-            expect=self.expect((*location, "expect"), value.get("expect")),
-            on_fail=self.enum((*location, "onFail"), value.get("onFail", "abort"), OnFail, "onFail")
-            or OnFail.ABORT,
-            sleep_ms=self.millis((*location, "sleep"), value.get("sleep"), 0.0),
-            x_on_behalf_of=self.text((*location, "x_on_behalf_of"), value.get("x_on_behalf_of")),
-            use_fallback=self.flag(
-                (*location, "useFallback"), value.get("useFallback", value.get("useFallbackApi"))
-            ),
-            content_type=self.content_type((*location, "content_type"), value),
-            form_fields=self.mapping(
-                (*location, "form_fields"), value.get("form_fields"), "form_fields"
-            ),
-            file_fields=self.file_fields((*location, "file_fields"), value.get("file_fields")),
+            description=self.text(at("description"), get("description")),
+            params=self.params(at("params"), get("params")) if "params" in value else {},
+            body=get("body"),
+            headers=self.mapping(at("headers"), get("headers"), "headers")
+            if "headers" in value
+            else {},
+            token=self.token(at("token"), value),
+            extract=self.extract(at("extract"), get("extract")) if "extract" in value else {},
+            expect=self.expect(at("expect"), get("expect")) if "expect" in value else Expect(),
+            on_fail=self.enum(at("onFail"), get("onFail"), OnFail, "onFail") or OnFail.ABORT
+            if "onFail" in value
+            else OnFail.ABORT,
+            sleep_ms=self.millis(at("sleep"), get("sleep"), 0.0),
+            x_on_behalf_of=self.text(at("x_on_behalf_of"), get("x_on_behalf_of")),
+            use_fallback=self.flag(at("useFallback"), get("useFallback", get("useFallbackApi"))),
+            content_type=self.content_type(at("content_type"), value)
+            if "content_type" in value
+            else "json",
+            form_fields=self.mapping(at("form_fields"), get("form_fields"), "form_fields"),
+            file_fields=self.file_fields(at("file_fields"), get("file_fields")),
             wait=wait,
-            poll=self.poll((*location, "poll"), value.get("poll")),
+            poll=self.poll(at("poll"), get("poll")),
             extra={k: v for k, v in value.items() if k not in STEP_KEYS},
             line=self.raw.source.line(location),
             location=location,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from loadspec.contract import ContractError, load_contract, resolve_contract_path
 from loadspec.errors import Severity, did_you_mean
-from loadspec.render import BUILTINS, TemplateSyntaxError, template_names
+from loadspec.render import BUILTINS, TemplateSyntaxError, parse_template, template_names
 from loadspec.spec.loader import RawSpec
 from loadspec.spec.model import Spec, Step
 from loadspec.spec.yamlmarks import Location
@@ -50,6 +50,10 @@ def _check_templates(spec: Spec, raw: RawSpec, variables: frozenset[str]) -> Non
     defined = set(variables) | set(BUILTINS) | raw.excused
     extracted: set[str] = set()
     for step in spec.steps:
+        if _all_defined(step, defined):
+            defined |= set(step.extract)
+            extracted |= set(step.extract)
+            continue
         for location, name in _step_names(step, raw):
             if name not in defined and not raw.broken:
                 # With a block unreadable, which names exist is unknown: report nothing.
@@ -63,6 +67,32 @@ def _check_templates(spec: Spec, raw: RawSpec, variables: frozenset[str]) -> Non
                 )
         extracted |= set(step.extract)
         defined |= set(step.extract)
+
+
+def _all_defined(step: Step, defined: set[str]) -> bool:
+    """Quick pass without locations: every name defined, none worth a warning.
+
+    Locations (and so lines) are only worked out for the steps that have a problem.
+    """
+    strings = [step.path, step.x_on_behalf_of, step.wait.callback if step.wait else None]
+    stack: list[Any] = [step.params, step.body, step.headers, step.form_fields]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            strings.append(item)
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    try:
+        for text in strings:
+            if text and "{{" in text:
+                names = parse_template(text).names
+                if "now_timestamp" in names or not defined.issuperset(names):
+                    return False
+    except TemplateSyntaxError:
+        return False
+    return True
 
 
 def _step_names(step: Step, raw: RawSpec) -> Iterator[tuple[Location, str]]:
