@@ -95,7 +95,12 @@ def main() -> None:
         "Locust process's own (user + system).\n\n"
         f"Machine: {machine()}\n\n"
         "| side | requests | failures | Locust CPU s | requests per CPU-second | relative |\n"
-        "|---|---|---|---|---|---|\n" + rows + "\n"
+        "|---|---|---|---|---|---|\n" + rows + "\n\n"
+        "What the difference buys, per request: templates rendered from the spec, every JSON "
+        "body parsed (a garbage body is a failure even where nothing is extracted), the "
+        "`expect` and extract checks with specific failure messages, and query strings "
+        "encoded from `params`. The hand-written user parses only the body it extracts from. "
+        "Figures move by about 10% between runs on this 2-core machine.\n"
     )
     print(table)
     write_section("compiled-vs-handwritten", table)
