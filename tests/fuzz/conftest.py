@@ -8,7 +8,7 @@ import json
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import pytest
 
 from loadspec.cli import main
 from loadspec.stub import Faults, StubServer
+from tests.local_server import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "fuzz-test-token-8a1f3c"  # pinned in assertions: it must never reach any output
@@ -110,16 +111,9 @@ def _handler(state: CatchAll) -> type[BaseHTTPRequestHandler]:
 def catch_all() -> Iterator[CatchAll]:
     """A catch-all server on a free loopback port, shut down after the test."""
     state = CatchAll()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serving(_handler(state)) as url:
+        state.url = url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def write_spec(

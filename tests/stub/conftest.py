@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
 import pytest
 
 from loadspec.stub import ServerKind, StubServer
+from tests.local_server import serving
 
 from .support import CallbackReceiver, Received
 
@@ -39,16 +39,9 @@ def _handler(receiver: CallbackReceiver) -> type[BaseHTTPRequestHandler]:
 def receiver() -> Iterator[CallbackReceiver]:
     """A callback receiver on a free loopback port, shut down after the test."""
     state = CallbackReceiver()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/callbacks"
-    try:
+    with serving(_handler(state)) as url:
+        state.url = url + "/callbacks"
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="module", params=list(ServerKind), ids=str)
