@@ -28,7 +28,7 @@ from locust.contrib.fasthttp import FastHttpSession
 from locust.env import Environment
 
 from bench._report import machine, write_section
-from loadspec import conformance
+from loadspec import conformance, schema_validators
 from loadspec.conformance import ResponseChecker
 from loadspec.contract import load_contract
 from loadspec.stub import Faults, StubServer
@@ -151,7 +151,7 @@ def main() -> None:
         broken = [s for s in record(session_for(broken_stub)) if 200 <= s.status < 300]
         assert all(s.checker.check(s.status, s.content_type, s.body) for s in broken)
         violation = per_check_us(broken, args.rounds, repeat=200)
-    conformance.jsonschema_rs = None  # type: ignore[assignment]  # the pure-Python path
+    schema_validators.jsonschema_rs = None  # type: ignore[assignment]  # the pure-Python path
     conformance.clear_cache()
     slow_samples = [
         Sample(s.name, checker(*_operation_of(s)), s.status, s.content_type, s.body)

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from loadspec import conformance
+from loadspec import conformance, schema_validators
 from loadspec.conformance import ConformanceError, ResponseChecker, Sampler, parse_rate
 from loadspec.contract import Contract, load_contract
 
@@ -335,7 +335,7 @@ def test_messages_are_the_same_without_the_fast_validator(
     """jsonschema-rs only speeds up valid responses: jsonschema alone gives the same answers."""
     broken = {**channel, "success": 42}
     expected = [channels.check(201, JSON, body(channel)), channels.check(201, JSON, body(broken))]
-    monkeypatch.setattr(conformance, "jsonschema_rs", None)
+    monkeypatch.setattr(schema_validators, "jsonschema_rs", None)
     conformance.clear_cache()
     try:
         operation = load_contract(GATEWAY).find_operation(
