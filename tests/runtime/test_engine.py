@@ -297,3 +297,20 @@ def test_excerpts_mask_ids_so_failures_group() -> None:
 
     body = b'{"uid": "3f2a9c1e-55aa-4b6e-9d1f-0a1b2c3d4e5f", "n": 12345678, "s": "pending"}'
     assert excerpt(body) == '{"uid": "<id>", "n": <id>, "s": "pending"}'
+
+
+def test_fallback_steps_go_to_the_fallback_host(server: PlainServer) -> None:
+    """useFallback (or the spec's useFallbackApi) sends that step to the fallback host."""
+    test = """  - id: main_request
+    method: GET
+    path: /echo
+    useFallback: true
+"""
+    run, transport = runner(server, spec_text(test))
+    before = server.hits["GET /echo"]
+    with PlainServer() as fallback:
+        transport.fallback_url = fallback.url
+        assert run.iteration()
+        assert fallback.hits["GET /echo"] == 1
+    assert transport.calls[0].use_fallback
+    assert server.hits["GET /echo"] == before
