@@ -11,6 +11,7 @@ from typing import Any
 
 from loadspec.config import parse_var, project_variables
 from loadspec.conformance import parse_rate
+from loadspec.errors import LoadspecError
 from loadspec.locust.thresholds import Threshold, parse_threshold
 
 __all__ = ["VAR_PREFIX", "LoadSettings", "add_arguments", "early_options"]
@@ -72,6 +73,14 @@ def add_arguments(parser: Any) -> None:
         help="write a JUnit XML report: one case per threshold and per stats row",
     )
     group.add_argument(
+        "--request-timeout",
+        env_var="LOADSPEC_REQUEST_TIMEOUT",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="a request with no complete answer by then is a failure (default 60)",
+    )
+    group.add_argument(
         "--fallback-host",
         env_var="LOADSPEC_FALLBACK_HOST",
         default=None,
@@ -105,6 +114,7 @@ class LoadSettings:
         validate_responses: share of responses checked against the contracts (0: none).
         thresholds: pass criteria checked when the run ends.
         junit: where to write the JUnit report, if anywhere.
+        request_timeout: seconds before a request without an answer fails.
     """
 
     specs: tuple[Path, ...] = ()
@@ -115,6 +125,7 @@ class LoadSettings:
     validate_responses: float = 0.0
     thresholds: tuple[Threshold, ...] = ()
     junit: Path | None = None
+    request_timeout: float = 60.0
 
     @classmethod
     def from_options(
@@ -147,4 +158,11 @@ class LoadSettings:
             validate_responses=parse_rate(str(getattr(options, "validate_responses", "0") or 0)),
             thresholds=tuple(parse_threshold(t) for t in getattr(options, "threshold", None) or []),
             junit=Path(junit) if (junit := getattr(options, "junit", None)) else None,
+            request_timeout=_positive(getattr(options, "request_timeout", None) or 60.0),
         )
+
+
+def _positive(seconds: float) -> float:
+    if seconds <= 0:
+        raise LoadspecError(f"--request-timeout must be more than 0 seconds, got {seconds:g}")
+    return float(seconds)

@@ -91,6 +91,8 @@ def spec_users(paths: Iterable[Path | str] | None = None) -> dict[str, type[Spec
         else:
             user_class = _user_class(compile_spec(spec))
             classes[user_class.__name__] = user_class
+    # FastHttpUser reads its timeouts from the class when a user is made.
+    SpecUser.network_timeout = SpecUser.connection_timeout = settings.request_timeout
     if settings.validate_responses > 0:
         notes += _attach_checks(classes.values(), settings)
     _STATE["wait_events"] = frozenset(e for c in classes.values() for e in c.compiled.wait_events)

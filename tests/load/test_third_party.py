@@ -130,3 +130,36 @@ def test_options_from_locust_conf(server: PlainServer, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert set(rows) == {("POST", "POST /items"), ("GET", "GET /items/{{uid}}")}
+
+
+def test_timeouts_are_failures_with_a_message(server: PlainServer, tmp_path: Path) -> None:
+    """A server slower than --request-timeout: each request is a failure that says so."""
+    spec = tmp_path / "slow.md"
+    spec.write_text(
+        '---\nendpoint: "GET /slow"\n---\n# Slow\n## Test Request\n```yaml\nsteps:\n'
+        "  - id: main_request\n    method: GET\n    path: /slow\n    params: {ms: 1500}\n```\n"
+    )
+    done, rows = run_locust(
+        tmp_path,
+        "-f",
+        "locustfiles/specs.py",
+        "--specs",
+        str(spec),
+        "--host",
+        server.url,
+        "--headless",
+        "-u",
+        "1",
+        "-r",
+        "1",
+        "-t",
+        "3s",
+        "--request-timeout",
+        "0.3",
+        env={"LOADSPEC_TOKEN_STAFF": TOKEN},
+    )
+    assert done.returncode == 1
+    row = rows[("GET", "GET /slow")]
+    assert row.requests == row.failures > 0
+    (failure,) = read_failures(tmp_path / "run_failures.csv")
+    assert "main_request: timed out" in failure["Error"], failure
