@@ -123,9 +123,9 @@ def _front_matter(raw: RawSpec, text: str) -> int | None:
     if closing is None:
         raw.add(line, "front matter opened here is never closed by a '---' line")
         return None
-    marked = load_marked(text[opening.end() + 1 : closing.start()], first_line=line + 1)
+    front = text[opening.end() + 1 : closing.start()]
+    marked = load_marked(front, first_line=line + 1, source=raw.source)
     raw.front = marked.value
-    raw.source.update(marked.source)
     raw.source.lines.setdefault((), line)
     for problem in marked.problems:
         raw.add(problem.line, problem.message)
@@ -213,9 +213,8 @@ def _close_fence(raw: RawSpec, section: str | None, fence: _Fence, body: str) ->
             Severity.WARNING,
         )
         return
-    marked = load_marked(body, first_line=fence.line + 1)
+    marked = load_marked(body, first_line=fence.line + 1, prefix=(section,), source=raw.source)
     raw.blocks[section] = marked.value
-    raw.source.update(marked.source.rebase((section,)))
     raw.source.lines[(section,)] = fence.line
     for problem in marked.problems:
         raw.add(problem.line, problem.message, location=(section,))

@@ -77,14 +77,6 @@ class SourceMap:
                 return found
         return 0
 
-    def rebase(self, prefix: Location) -> SourceMap:
-        """This map with every location put under `prefix`."""
-        return SourceMap({prefix + loc: line for loc, line in self.lines.items()})
-
-    def update(self, other: SourceMap) -> None:
-        """Add every line of `other`."""
-        self.lines.update(other.lines)
-
 
 @dataclass(frozen=True, slots=True)
 class YamlProblem:
@@ -111,8 +103,14 @@ def format_location(location: Location) -> str:
     return "".join(parts)
 
 
-def load_marked(text: str, first_line: int = 1) -> MarkedYaml:
-    """Parse one YAML document whose first line is line `first_line` of its file."""
+def load_marked(
+    text: str, first_line: int = 1, *, prefix: Location = (), source: SourceMap | None = None
+) -> MarkedYaml:
+    """Parse one YAML document whose first line is line `first_line` of its file.
+
+    Lines are recorded under `prefix` (e.g. the section a block belongs to), into `source`
+    when given (the file's map), so no map is copied afterwards.
+    """
     problems = [YamlProblem(n, m) for n, m in _tab_indents(text, first_line)]
     loader = _Loader(text)
     try:
@@ -129,7 +127,7 @@ def load_marked(text: str, first_line: int = 1) -> MarkedYaml:
         return MarkedYaml(None, SourceMap(), problems)
     finally:
         loader.dispose()
-    walker = _Walker(loader, first_line)
+    walker = _Walker(loader, first_line, prefix, source or SourceMap())
     value = walker.walk(node) if node is not None else None
     return MarkedYaml(value, walker.source, problems + walker.problems)
 
@@ -157,17 +155,21 @@ class _Abort(Exception):
 class _Walker:
     """Turns composed nodes into plain dicts, lists and scalars, recording lines."""
 
-    def __init__(self, loader: yaml.SafeLoader, first_line: int) -> None:
+    def __init__(
+        self, loader: yaml.SafeLoader, first_line: int, prefix: Location, source: SourceMap
+    ) -> None:
         self.loader = loader
         self.first_line = first_line
-        self.source = SourceMap()
+        self.prefix = prefix
+        self.max_length = len(prefix) + MAX_DEPTH
+        self.source = source
         self.problems: list[YamlProblem] = []
         self.visited = 0
 
     def walk(self, node: yaml.Node) -> Any:
-        self.source.lines[()] = self._line(node)
+        self.source.lines[self.prefix] = self._line(node)
         try:
-            return self._value(node, ())
+            return self._value(node, self.prefix)
         except _Abort:
             return None
 
@@ -186,7 +188,7 @@ class _Walker:
         if kind is yaml.ScalarNode and tag in _SCALARS:
             construct = _SCALARS[tag]
             return node.value if construct is None else construct(self.loader, node)
-        if len(location) > MAX_DEPTH:
+        if len(location) > self.max_length:
             self._problem(node, f"nested deeper than {MAX_DEPTH} levels")
             raise _Abort
         if isinstance(node, yaml.MappingNode) and tag == _MAP:
