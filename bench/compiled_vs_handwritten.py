@@ -59,6 +59,7 @@ def run_side(args: list[str], host: str, seconds: int, users: int, out: Path) ->
             str(out),
             "--only-summary",
         ],
+        stdin=subprocess.DEVNULL,
         cwd=ROOT,
         check=True,
         capture_output=True,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import gevent
 from locust.env import Environment
 from locust.exception import CatchResponseError
 from locust.runners import MasterRunner, WorkerRunner
@@ -62,10 +64,18 @@ class Harness:
             self.listener = None
 
 
-def harness_of(environment: Environment) -> Harness:
-    """The harness `install` attached to this environment."""
-    harness: Harness = getattr(environment, "loadspec_harness")  # noqa: B009 - set at runtime
-    return harness
+def harness_of(environment: Environment, timeout: float = 30.0) -> Harness:
+    """The harness `install` attached to this environment, once it is ready.
+
+    A worker can be told to spawn users while its own init event is still running (its
+    runner talks to the master from the moment it exists), so a user may have to wait here.
+    """
+    deadline = time.monotonic() + timeout
+    while (harness := getattr(environment, "loadspec_harness", None)) is None:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"loadspec: this process was not set up within {timeout:g} s")
+        gevent.sleep(0.05)
+    return harness  # type: ignore[no-any-return]
 
 
 def install(

@@ -35,6 +35,7 @@ def run_locust(
     """`locust ARGS --csv tmp/run`; returns the process and its stats rows by (type, name)."""
     done = subprocess.run(
         [*LOCUST, *args, "--csv", str(tmp / "run")],
+        stdin=subprocess.DEVNULL,
         cwd=cwd,
         capture_output=True,
         text=True,

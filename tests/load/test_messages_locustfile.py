@@ -66,6 +66,7 @@ def test_master_and_two_workers(tmp_path: Path) -> None:
             "--csv",
             str(tmp_path / "run"),
         ],
+        stdin=subprocess.DEVNULL,
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -83,6 +84,7 @@ def test_master_and_two_workers(tmp_path: Path) -> None:
                 "--master-port",
                 str(port),
             ],
+            stdin=subprocess.DEVNULL,
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -99,7 +101,9 @@ def test_master_and_two_workers(tmp_path: Path) -> None:
             if process.poll() is None:
                 process.kill()
                 process.wait()
-    assert master.returncode == 0, output[-3000:]
+    exceptions = tmp_path / "run_exceptions.csv"
+    details = exceptions.read_text() if exceptions.is_file() else "(no exceptions file)"
+    assert master.returncode == 0, output[:4000] + "\n...\n" + details
     assert_clean_chain(read_stats(tmp_path / "run_stats.csv"), output)
 
 
@@ -130,6 +134,7 @@ def test_web_ui_starts_a_run_and_shows_spec_rows(tmp_path: Path) -> None:
             "--web-port",
             str(port),
         ],
+        stdin=subprocess.DEVNULL,
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
