@@ -23,6 +23,7 @@ __all__ = [
     "RenderError",
     "Template",
     "TemplateSyntaxError",
+    "as_text",
     "compile_value",
     "parse_template",
     "template_names",
@@ -69,7 +70,7 @@ class Template:
         if self.whole is not None:
             return _lookup(context, self.whole)
         return "".join(
-            p if isinstance(p, str) else _as_text(_lookup(context, p.name)) for p in self.parts
+            p if isinstance(p, str) else as_text(_lookup(context, p.name)) for p in self.parts
         )
 
 
@@ -164,7 +165,8 @@ def _lookup(context: Mapping[str, Any], name: str) -> Any:
         raise RenderError(name) from None
 
 
-def _as_text(value: Any) -> str:
+def as_text(value: Any) -> str:
+    """A rendered value as it goes into text: JSON's true/false, nothing for null."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else str(value)

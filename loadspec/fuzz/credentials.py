@@ -6,18 +6,14 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from loadspec.runtime.tokens import ENV_PREFIX, Tokens, token_env
 from loadspec.spec.model import TokenType
 
 __all__ = ["REDACTED", "TOKEN_ENV_PREFIX", "Credentials", "Redactor", "token_env"]
 
-TOKEN_ENV_PREFIX = "LOADSPEC_TOKEN_"
+TOKEN_ENV_PREFIX = ENV_PREFIX  # the same variables as load runs, read by the same code
 REDACTED = "[redacted]"
 _SHORTEST_SECRET = 4  # shorter values would redact ordinary words
-
-
-def token_env(token: TokenType) -> str:
-    """The environment variable that holds a token type's credential (`LOADSPEC_TOKEN_STAFF`)."""
-    return f"{TOKEN_ENV_PREFIX}{token.value.upper()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +31,7 @@ class Credentials:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Credentials:
         """`LOADSPEC_TOKEN_<TYPE>` for each token type that has a non-empty value."""
-        environ = os.environ if environ is None else environ
-        found = {t: environ[token_env(t)].strip() for t in TokenType if environ.get(token_env(t))}
-        return cls({t: v for t, v in found.items() if v})
+        return cls(Tokens.from_env(os.environ if environ is None else environ).values)
 
     @classmethod
     def single(cls, token: str) -> Credentials:

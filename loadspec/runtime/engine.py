@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from loadspec.errors import LoadspecError
-from loadspec.render import RenderContext, RenderError
+from loadspec.render import RenderContext, RenderError, as_text
 from loadspec.runtime.calls import Call, Reply, excerpt
 from loadspec.runtime.compiled import CompiledSpec, CompiledStep
-from loadspec.runtime.tokens import Tokens
+from loadspec.runtime.tokens import Tokens, token_env
 from loadspec.spec.model import OnFail, PrerequisitesScope
 
 __all__ = ["WAIT", "Callbacks", "Judge", "SpecRunner", "Transport"]
@@ -163,20 +163,19 @@ class SpecRunner:
 
     def _call(self, compiled: CompiledStep, context: RenderContext) -> Call:
         step = compiled.step
-        headers = {str(k): _text(v) for k, v in compiled.headers(context).items()}
+        headers = {str(k): as_text(v) for k, v in compiled.headers(context).items()}
         if step.token is not None:
             authorization = self.tokens.authorization(step.token)
             if authorization is None:
-                name = f"LOADSPEC_TOKEN_{step.token.value.upper()}"
-                raise _CannotSend(f"no {step.token.value} token: set {name}")
+                raise _CannotSend(f"no {step.token.value} token: set {token_env(step.token)}")
             headers.setdefault("Authorization", authorization)
         if compiled.on_behalf_of is not None:
-            headers["X-On-Behalf-Of"] = _text(compiled.on_behalf_of(context))
+            headers["X-On-Behalf-Of"] = as_text(compiled.on_behalf_of(context))
         form = compiled.form(context) if compiled.form is not None else None
         body = compiled.body(context)
         return Call(
             method=step.method.value if step.method else "GET",
-            path=_text(compiled.path(context)),
+            path=as_text(compiled.path(context)),
             name=step.name,
             params={k: _param(v) for k, v in compiled.params(context).items()},
             headers=headers,
@@ -208,14 +207,9 @@ class SpecRunner:
         self, compiled: CompiledStep, reply: Reply, context: RenderContext
     ) -> str | None:
         step, secrets = compiled.step, self.tokens.secrets
-        if reply.error is not None:
-            return f"{step.id}: {reply.error}"
-        if reply.status not in step.expect.status:
-            wanted = "|".join(map(str, step.expect.status))
-            return (
-                f"{step.id}: expected status {wanted}, got {reply.status}: "
-                f"{excerpt(reply.body, secrets)}"
-            )
+        failure = self._unexpected(compiled, reply)
+        if failure is not None:
+            return failure
         needs_json = bool(step.extract) or "json" in (reply.content_type or "")
         if not needs_json or (not reply.body and not step.extract):
             return None
@@ -272,13 +266,24 @@ class SpecRunner:
                 return failure
             self.transport.sleep(poll.interval_ms / 1000)
 
-    def _judge_status(self, compiled: CompiledStep, reply: Reply) -> str | None:
+    def _unexpected(self, compiled: CompiledStep, reply: Reply) -> str | None:
+        """No response, or a status the step does not expect."""
         step = compiled.step
         if reply.error is not None:
             return f"{step.id}: {reply.error}"
         if reply.status not in step.expect.status:
-            return f"{step.id}: expected status {step.expect.status}, got {reply.status}"
-        return None if reply.json()[0] else f"{step.id}: body is not JSON"
+            wanted = "|".join(map(str, step.expect.status))
+            return (
+                f"{step.id}: expected status {wanted}, got {reply.status}: "
+                f"{excerpt(reply.body, self.tokens.secrets)}"
+            )
+        return None
+
+    def _judge_status(self, compiled: CompiledStep, reply: Reply) -> str | None:
+        failure = self._unexpected(compiled, reply)
+        if failure is not None:
+            return failure
+        return None if reply.json()[0] else f"{compiled.step.id}: body is not JSON"
 
     def _webhook_wait(self, compiled: CompiledStep, context: RenderContext) -> str | None:
         step, wait = compiled.step, compiled.step.wait
@@ -286,7 +291,7 @@ class SpecRunner:
         started = time.monotonic()
         failure: str | None
         try:
-            key = _text(compiled.wait_key(context))
+            key = as_text(compiled.wait_key(context))
         except RenderError as exc:
             failure = f"{step.id}: {exc}"
         else:
@@ -328,14 +333,8 @@ def _condition(compiled: CompiledStep, document: Any) -> tuple[bool, Any]:
     return holds, value
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
-
-
 def _param(value: Any) -> Any:
-    return [_text(v) for v in value] if isinstance(value, list) else _text(value)
+    return [as_text(v) for v in value] if isinstance(value, list) else as_text(value)
 
 
 def _fields(call: Call) -> dict[str, Any]:

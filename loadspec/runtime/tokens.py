@@ -7,9 +7,14 @@ from dataclasses import dataclass, field
 
 from loadspec.spec.model import TokenType
 
-__all__ = ["ENV_PREFIX", "Tokens"]
+__all__ = ["ENV_PREFIX", "Tokens", "token_env"]
 
 ENV_PREFIX = "LOADSPEC_TOKEN_"
+
+
+def token_env(kind: TokenType) -> str:
+    """The environment variable that holds a token type's credential (`LOADSPEC_TOKEN_STAFF`)."""
+    return f"{ENV_PREFIX}{kind.value.upper()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +32,7 @@ class Tokens:
         """`LOADSPEC_TOKEN_STAFF` and friends; `defaults` (by type name) fill the gaps."""
         values = {TokenType(k): v for k, v in defaults.items() if v}
         for kind in TokenType:
-            value = environ.get(ENV_PREFIX + kind.value.upper())
+            value = environ.get(token_env(kind), "").strip()
             if value:
                 values[kind] = value
         return cls(values)
