@@ -28,9 +28,10 @@ from locust.contrib.fasthttp import FastHttpSession
 from locust.env import Environment
 
 from bench._report import machine, write_section
-from loadspec import conformance, schema_validators
-from loadspec.conformance import ResponseChecker
-from loadspec.contract import load_contract
+from loadspec.contract import conformance
+from loadspec.contract import validators as schema_validators
+from loadspec.contract.conformance import ResponseChecker
+from loadspec.contract.lookup import load_contract
 from loadspec.stub import Faults, StubServer
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -26,10 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._report import machine, write_section
 from loadspec import CheckOptions, load_specs
-from loadspec.contract import clear_cache
+from loadspec.contract.lookup import clear_cache
 from loadspec.errors import _closest
-from loadspec.extract import compile_jsonpath
-from loadspec.render import parse_template
+from loadspec.templating.extract import compile_jsonpath
+from loadspec.templating.render import parse_template
 
 ROOT = Path(__file__).resolve().parents[1]
 VCITA = ROOT.parent / "shared" / "vcita"

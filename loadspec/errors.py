@@ -1,4 +1,22 @@
-"""One error family for bad input: every user mistake is a `LoadspecError`."""
+"""One error family for bad input: every user mistake is a `LoadspecError`.
+
+The tree (user-facing classes are exported by `loadspec`; the rest subclass them):
+
+    LoadspecError                 bad input rather than a bug; never shown as a traceback
+    ├── SpecError                 a spec file cannot be used; carries every `Problem` (file:line)
+    ├── ConfigError               a run's configuration is wrong: options, run variables,
+    │   │                         credentials, thresholds; exit 2 before the first request
+    │   ├── StubConfigError       (loadspec.stub) an option of the embedded gateway
+    │   ├── ConformanceError      (loadspec.contract.conformance) a bad sample rate
+    │   └── FuzzError             (loadspec.fuzz.engine) a bad fuzzing option
+    ├── ContractError             a contract file cannot be read, or is no Swagger/OpenAPI
+    ├── TemplateError             a template or JSONPath that cannot be used
+    │   ├── TemplateSyntaxError   (loadspec.templating.render) unclosed `{{`, a bad name
+    │   ├── RenderError           (loadspec.templating.render) a name with no value
+    │   └── JsonPathSyntaxError   (loadspec.templating.extract) an expression that won't compile
+    ├── CallbackSignatureError    (loadspec.webhooks.signing) a callback that fails its signature
+    └── StubStartError            (loadspec.stub) the embedded gateway did not come up
+"""
 
 from __future__ import annotations
 
@@ -9,10 +27,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "ConfigError",
+    "ContractError",
     "LoadspecError",
     "Problem",
     "Severity",
     "SpecError",
+    "TemplateError",
     "did_you_mean",
 ]
 
@@ -60,6 +81,23 @@ class SpecError(LoadspecError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ConfigError(LoadspecError):
+    """A run's configuration is wrong (an option, a run variable, a credential, a threshold)."""
+
+
+class ContractError(LoadspecError):
+    """A contract file cannot be read or is not Swagger 2.0 / OpenAPI 3.0 / 3.1."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class TemplateError(LoadspecError):
+    """A template or a JSONPath expression that cannot be parsed or rendered."""
 
 
 def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.75) -> str | None:

@@ -121,3 +121,15 @@ def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert row["ENDPOINT"] == "POST /business/communication/messages"
     assert row["RUNS"] == "yes"
     assert row["STEPS"] == "2"
+
+
+def test_environment_run_variables_count_for_validate(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`LOADSPEC_VAR_<NAME>` names a run variable for validate as it does for load runs."""
+    spec = str(DATA / "invalid" / "template_undefined.md")
+    assert main(["validate", spec, "--var", "business_id=b1"]) == 0
+    assert "{{message_seed}}" in capsys.readouterr().out
+    monkeypatch.setenv("LOADSPEC_VAR_MESSAGE_SEED", "1")
+    assert main(["validate", spec, "--var", "business_id=b1", "--strict"]) == 0
+    assert "message_seed" not in capsys.readouterr().out

@@ -12,9 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from loadspec import conformance, schema_validators
-from loadspec.conformance import ConformanceError, ResponseChecker, Sampler, parse_rate
-from loadspec.contract import Contract, load_contract
+from loadspec.contract import conformance
+from loadspec.contract import validators as schema_validators
+from loadspec.contract.conformance import ConformanceError, ResponseChecker, Sampler, parse_rate
+from loadspec.contract.lookup import Contract, load_contract
 
 ROOT = Path(__file__).resolve().parents[1]
 GATEWAY = ROOT / "swagger" / "communication" / "legacy" / "communication.json"
@@ -391,7 +392,7 @@ def test_parse_rate() -> None:
 def test_importing_it_keeps_http_libraries_out() -> None:
     """The Locust layer imports this before gevent patches: no requests, urllib3 or schemathesis."""
     code = (
-        "import sys, loadspec.conformance\n"
+        "import sys, loadspec.contract.conformance\n"
         "bad = {'requests', 'urllib3', 'schemathesis', 'locust'} & set(sys.modules)\n"
         "assert not bad, bad\n"
     )

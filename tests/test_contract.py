@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from loadspec.contract import (
+from loadspec.contract.lookup import (
     Contract,
     ContractError,
     ContractVersion,

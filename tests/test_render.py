@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from loadspec.extract import Extractor, JsonPathSyntaxError, compile_jsonpath
-from loadspec.render import (
+from loadspec.templating.extract import Extractor, JsonPathSyntaxError, compile_jsonpath
+from loadspec.templating.render import (
     BUILTINS,
     SOURCE_BUILTINS,
     RenderContext,

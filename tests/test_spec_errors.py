@@ -119,7 +119,7 @@ def test_python_tag_is_never_executed(tmp_path: pytest.TempPathFactory) -> None:
         .read_text()
         .replace('"{{business_id}}"', f'!!python/object/apply:os.system ["touch {marker}"]')
     )
-    from loadspec.spec import load_text
+    from loadspec.language import load_text
 
     result = load_text(text, DATA / "valid" / "inline.md", OPTIONS)
     assert not result.ok

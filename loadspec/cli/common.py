@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from loadspec.config import parse_var, project_variables
 from loadspec.errors import LoadspecError
-from loadspec.spec import CheckOptions
+from loadspec.inputs.variables import run_variables
+from loadspec.language import CheckOptions
 
 __all__ = ["add_spec_options", "check_options", "spec_paths", "variables"]
 
@@ -35,8 +35,8 @@ def add_spec_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="a run variable (repeatable); [tool.loadspec.vars] in pyproject.toml "
-        "declares project-wide ones",
+        help="a run variable (repeatable); also LOADSPEC_VAR_<NAME>, and "
+        "[tool.loadspec.vars] in pyproject.toml declares project-wide ones",
     )
 
 
@@ -50,10 +50,8 @@ def spec_paths(args: argparse.Namespace) -> list[Path]:
 
 
 def variables(args: argparse.Namespace) -> dict[str, str]:
-    """Project variables overlaid with `--var`s."""
-    merged = project_variables(Path.cwd(), *args.paths)
-    merged.update(parse_var(text) for text in args.var)
-    return merged
+    """The run variables: pyproject.toml, then `LOADSPEC_VAR_<NAME>`, then `--var`s."""
+    return run_variables((Path.cwd(), *args.paths), args.var)
 
 
 def check_options(args: argparse.Namespace) -> CheckOptions:

@@ -17,7 +17,7 @@ from loadspec.cli.common import add_spec_options, check_options, spec_paths, var
 from loadspec.errors import LoadspecError
 from loadspec.fuzz import Credentials, FuzzPlan, PlanOptions, plan_fuzz
 from loadspec.fuzz.report import excluded_lines, plan_lines, summary_lines
-from loadspec.spec import load_specs
+from loadspec.language import load_specs
 
 __all__ = ["add_parser", "run"]
 
@@ -100,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _fuzz(args: argparse.Namespace, plan: FuzzPlan, credentials: Credentials) -> int:
     from loadspec.fuzz.engine import FuzzSettings, run_fuzz
-    from loadspec.fuzz.junit import write_junit
+    from loadspec.fuzz.junit import fuzz_suite
+    from loadspec.reports.junit import write_junit
 
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     # Built before the target, so that a misspelt --checks fails before a server starts.
@@ -119,7 +120,7 @@ def _fuzz(args: argparse.Namespace, plan: FuzzPlan, credentials: Credentials) ->
     for line in summary_lines(result, where):
         print(line)
     if args.junit is not None:
-        write_junit(result, args.junit)
+        write_junit(args.junit, fuzz_suite(result))
         _err(f"JUnit report: {args.junit}")
     if all(op.not_run for op in result.operations):
         _err("loadspec fuzz: error: no operation could be fuzzed (see the reasons above)")

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from loadspec.cli.common import add_spec_options, check_options, spec_paths
-from loadspec.spec import SpecResult, load_specs
+from loadspec.language import SpecResult, load_specs
 
 __all__ = ["add_parser", "run"]
 

@@ -26,7 +26,7 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Serve until Ctrl+C; 0 on a clean stop."""
     from loadspec.stub.options import config_from_args
-    from loadspec.stub.server import serve
+    from loadspec.stub.server.serve import serve
 
     config = config_from_args(args)
     return serve(config, ready_json=args.ready_json, exit_on_stdin_eof=args.exit_on_stdin_eof)

@@ -10,7 +10,7 @@ from typing import Any
 
 from loadspec.cli.common import add_spec_options, check_options, spec_paths
 from loadspec.errors import Problem, Severity
-from loadspec.spec import SpecResult, load_specs
+from loadspec.language import SpecResult, load_specs
 
 __all__ = ["add_parser", "run"]
 

@@ -10,10 +10,11 @@ and nothing here imports locust: importing requests before locust's gevent patch
 
 from __future__ import annotations
 
-from loadspec.fuzz.credentials import Credentials, Redactor, token_env
 from loadspec.fuzz.pins import Pins
 from loadspec.fuzz.plan import ContractPlan, Excluded, FuzzPlan, FuzzTarget, PlanOptions, plan_fuzz
 from loadspec.fuzz.results import ContractResult, Finding, FuzzResult, OperationResult, Outcome
+from loadspec.inputs.credentials import Credentials, token_env
+from loadspec.inputs.masking import Masker
 
 __all__ = [
     "ContractPlan",
@@ -24,11 +25,11 @@ __all__ = [
     "FuzzPlan",
     "FuzzResult",
     "FuzzTarget",
+    "Masker",
     "OperationResult",
     "Outcome",
     "Pins",
     "PlanOptions",
-    "Redactor",
     "plan_fuzz",
     "token_env",
 ]

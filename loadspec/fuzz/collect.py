@@ -10,9 +10,9 @@ from schemathesis.engine import events
 from schemathesis.engine.recorder import CheckNode, ScenarioRecorder
 from schemathesis.engine.run import PhaseName
 
-from loadspec.fuzz.credentials import Redactor
 from loadspec.fuzz.plan import FuzzTarget
 from loadspec.fuzz.results import Finding, OperationResult
+from loadspec.inputs.masking import Masker
 
 __all__ = ["Collector", "Progress"]
 
@@ -26,7 +26,7 @@ _MESSAGE_LINES = 40
 class Collector:
     """Accumulates cases, distinct failures and errors per operation label."""
 
-    def __init__(self, targets: Sequence[FuzzTarget], redact: Redactor, progress: Progress) -> None:
+    def __init__(self, targets: Sequence[FuzzTarget], redact: Masker, progress: Progress) -> None:
         self._targets = {t.label: t for t in targets}
         self._redact = redact
         self._progress = progress

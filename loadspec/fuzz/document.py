@@ -6,8 +6,8 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from loadspec.contract import Contract, ContractVersion, Operation
-from loadspec.refs import at_pointer, outside_ref, resolve
+from loadspec.contract.lookup import Contract, ContractVersion, Operation
+from loadspec.contract.refs import at_pointer, outside_ref, resolve
 
 __all__ = [
     "MARK",
@@ -41,7 +41,7 @@ def for_schemathesis(contract: Contract) -> tuple[dict[str, Any], tuple[str, ...
     """A copy of the contract schemathesis can load, and what was changed to make it so.
 
     schemathesis mutates what it loads, so it gets its own copy. Version keys that are missing
-    or not text are set from what `loadspec.contract` detected; remote `$ref`s and example
+    or not text are set from what `loadspec.contract.lookup` detected; remote `$ref`s and example
     `externalValue`s are removed, because schemathesis would fetch them from the network.
     """
     doc: dict[str, Any] = copy.deepcopy(dict(contract.raw))

@@ -14,26 +14,27 @@ from typing import Any
 
 import schemathesis
 from schemathesis.checks import CHECKS, load_all_checks
-from schemathesis.config import ConfigError
+from schemathesis.config import ConfigError as SchemathesisConfigError
 from schemathesis.core.errors import InvalidSchema, LoaderError
 from schemathesis.core.result import Err
 from schemathesis.engine import from_schema
 from schemathesis.filters import FilterSet
 from schemathesis.schemas import BaseSchema
 
-from loadspec.errors import LoadspecError, did_you_mean
+from loadspec.errors import ConfigError, did_you_mean
 from loadspec.fuzz.collect import Collector, Progress
-from loadspec.fuzz.credentials import Credentials, Redactor
 from loadspec.fuzz.document import MARK, for_schemathesis
 from loadspec.fuzz.plan import ContractPlan, FuzzPlan, FuzzTarget, shown
 from loadspec.fuzz.results import ContractResult, FuzzResult, OperationResult
+from loadspec.inputs.credentials import Credentials
+from loadspec.inputs.masking import Masker
 
 __all__ = ["PHASES", "FuzzError", "FuzzSettings", "known_checks", "run_fuzz", "unusable"]
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 
-class FuzzError(LoadspecError):
+class FuzzError(ConfigError):
     """A fuzz setting that cannot be used (an unknown phase or check)."""
 
 
@@ -84,7 +85,7 @@ def _check_names(kind: str, given: Sequence[str], known: Sequence[str]) -> None:
 
 def run_fuzz(plan: FuzzPlan, settings: FuzzSettings, progress: Progress) -> FuzzResult:
     """Fuzz every planned operation, one contract file after another."""
-    redact = Redactor(settings.credentials.secrets)
+    redact = Masker(settings.credentials.secrets)
     results = tuple(_run_contract(c, settings, progress, redact) for c in plan.contracts)
     return FuzzResult(plan, results, settings.seed)
 
@@ -106,7 +107,7 @@ class _CannotLoad(Exception):
 
 
 def _run_contract(
-    plan: ContractPlan, settings: FuzzSettings, progress: Progress, redact: Redactor
+    plan: ContractPlan, settings: FuzzSettings, progress: Progress, redact: Masker
 ) -> ContractResult:
     started = time.monotonic()
     base_url = _base_url(plan, settings)
@@ -152,7 +153,7 @@ def _load(plan: ContractPlan, settings: FuzzSettings) -> BaseSchema:
     try:
         config = schemathesis.Config.from_dict(_config(plan, settings))
         return schemathesis.openapi.from_dict(document, config=config)
-    except (LoaderError, InvalidSchema, ConfigError) as exc:
+    except (LoaderError, InvalidSchema, SchemathesisConfigError) as exc:
         raise _CannotLoad(
             f"schemathesis cannot load {shown(plan.contract.path)}: {_first_lines(exc)}"
         ) from None

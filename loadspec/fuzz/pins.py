@@ -10,10 +10,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from loadspec.contract import Contract, Operation
+from loadspec.contract.lookup import Contract, Operation
 from loadspec.fuzz.document import parameters, resolve
-from loadspec.render import TemplateSyntaxError, parse_template
-from loadspec.spec.model import Step
+from loadspec.language.model import Step
+from loadspec.templating.render import TemplateSyntaxError, parse_template
 
 __all__ = ["Pins", "pins_for"]
 

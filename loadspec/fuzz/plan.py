@@ -9,18 +9,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from loadspec.contract import (
+from loadspec.contract.lookup import (
     Contract,
     ContractError,
     Operation,
     load_contract,
     resolve_contract_path,
 )
-from loadspec.fuzz.credentials import Credentials
 from loadspec.fuzz.document import for_schemathesis, outside_ref, shared_parameters
 from loadspec.fuzz.pins import Pins, pins_for
-from loadspec.spec import SpecResult
-from loadspec.spec.model import Spec, TokenType
+from loadspec.inputs.credentials import Credentials
+from loadspec.language import SpecResult
+from loadspec.language.model import Spec, TokenType
 
 __all__ = [
     "ContractPlan",

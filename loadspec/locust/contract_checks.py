@@ -6,8 +6,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from loadspec.conformance import ResponseChecker, Sampler
-from loadspec.contract import Contract, ContractError, load_contract, resolve_contract_path
+from loadspec.contract.conformance import ResponseChecker, Sampler
+from loadspec.contract.lookup import Contract, ContractError, load_contract, resolve_contract_path
 from loadspec.runtime.calls import Reply
 from loadspec.runtime.compiled import CompiledSpec
 

@@ -14,17 +14,18 @@ from locust.env import Environment
 from locust.exception import CatchResponseError
 from locust.runners import MasterRunner, WorkerRunner
 
+from loadspec.inputs.credentials import Credentials
+from loadspec.language.model import TokenType
+from loadspec.locust.junit import load_suite
 from loadspec.locust.options import LoadSettings
-from loadspec.locust.thresholds import evaluate, write_junit
-from loadspec.runtime.tokens import Tokens
-from loadspec.spec.model import TokenType
-from loadspec.webhook_signing import DEFAULT_WEBHOOK_SECRET
+from loadspec.locust.thresholds import evaluate
+from loadspec.reports.junit import write_junit
 from loadspec.webhooks import CallbackBox, Listener
+from loadspec.webhooks.defaults import DEFAULT_WEBHOOK_SECRET, SECRET_ENV
 
 __all__ = ["CALLBACK", "Harness", "harness_of", "install"]
 
 CALLBACK = "CALLBACK"
-SECRET_ENV = "LOADSPEC_WEBHOOK_SECRET"
 _log = logging.getLogger("loadspec")
 
 
@@ -42,7 +43,7 @@ class Harness:
     """
 
     settings: LoadSettings
-    tokens: Tokens
+    tokens: Credentials
     box: CallbackBox | None = None
     listener: Listener | None = None
     gateway: Any = None
@@ -106,22 +107,22 @@ def _judge_run(environment: Environment, settings: LoadSettings) -> None:
     if not all(outcome.passed for outcome in outcomes):
         environment.process_exit_code = 1
     if settings.junit is not None:
-        write_junit(settings.junit, outcomes, environment.stats)
+        write_junit(settings.junit, load_suite(outcomes, environment.stats))
         _log.info("loadspec: JUnit report written to %s", settings.junit)
 
 
-def _tokens() -> Tokens:
+def _tokens() -> Credentials:
     from loadspec.stub.config import DEFAULT_TOKEN
 
     # Without LOADSPEC_TOKEN_STAFF the embedded gateway's own dev token is used, in every
     # process alike: a worker cannot know whether its master started the gateway.
-    return Tokens.from_env(os.environ, staff=DEFAULT_TOKEN)
+    return Credentials.from_env(staff=DEFAULT_TOKEN)
 
 
-def _start_gateway(environment: Environment, tokens: Tokens, secret: str) -> Any:
+def _start_gateway(environment: Environment, tokens: Credentials, secret: str) -> Any:
     from loadspec.stub import StubServer
 
-    staff = tokens.values[TokenType.STAFF]
+    staff = tokens.tokens[TokenType.STAFF]
     gateway = StubServer(tokens=(staff,), secret=secret).start()
     environment.host = gateway.url
     _log.info(

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadspec.config import parse_var, project_variables
-from loadspec.conformance import parse_rate
+from loadspec.contract.conformance import parse_rate
 from loadspec.errors import LoadspecError
+from loadspec.inputs.variables import run_variables
 from loadspec.locust.thresholds import Threshold, parse_threshold
 
-__all__ = ["VAR_PREFIX", "LoadSettings", "add_arguments", "early_options"]
-
-VAR_PREFIX = "LOADSPEC_VAR_"
+__all__ = ["LoadSettings", "add_arguments", "early_options"]
 
 
 def add_arguments(parser: Any) -> None:
@@ -136,18 +133,10 @@ class LoadSettings:
         `specs` overrides --specs (a locustfile that names its own); the project's
         pyproject.toml is the nearest one above the working directory or the specs.
         """
-        environ = os.environ if environ is None else environ
         spec_text = getattr(options, "specs", "") or ""
         specs = specs or tuple(Path(p.strip()) for p in spec_text.split(",") if p.strip())
-        variables = project_variables(Path.cwd(), *specs)
-        variables.update(
-            {
-                k[len(VAR_PREFIX) :].lower(): v
-                for k, v in environ.items()
-                if k.startswith(VAR_PREFIX) and len(k) > len(VAR_PREFIX)
-            }
-        )
-        variables.update(parse_var(text) for text in getattr(options, "var", None) or [])
+        var_options = getattr(options, "var", None) or []
+        variables = run_variables((Path.cwd(), *specs), var_options, environ)
         root = getattr(options, "root", None)
         return cls(
             specs=specs,

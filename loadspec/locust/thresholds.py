@@ -1,18 +1,16 @@
-"""Pass/fail criteria for CI runs (`--threshold 'p95<300'`) and a JUnit report of them."""
+"""Pass/fail criteria for CI runs (`--threshold 'p95<300'`), checked against Locust's stats."""
 
 from __future__ import annotations
 
 import operator
 import re
-import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from loadspec.errors import LoadspecError
 
-__all__ = ["METRICS", "Outcome", "Threshold", "evaluate", "parse_threshold", "write_junit"]
+__all__ = ["METRICS", "Outcome", "Threshold", "evaluate", "parse_threshold"]
 
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
@@ -132,39 +130,3 @@ def _measure(entry: Any, metric: str) -> float:
         "rps": lambda e: e.total_rps,
     }
     return float(measures[metric](entry))
-
-
-def write_junit(path: Path, outcomes: Sequence[Outcome], stats: Any) -> None:
-    """JUnit XML: a test case per threshold, and one per stats row (failed if it had failures)."""
-    suite = ET.Element("testsuite", name="loadspec")
-    for outcome in outcomes:
-        case = ET.SubElement(suite, "testcase", classname="thresholds", name=outcome.threshold.text)
-        if not outcome.passed:
-            ET.SubElement(case, "failure", message=str(outcome))
-    errors = _errors_by_row(stats)
-    for (name, method), entry in sorted(stats.entries.items()):
-        case = ET.SubElement(
-            suite,
-            "testcase",
-            classname=method,
-            name=name,
-            time=f"{entry.avg_response_time / 1000:.3f}",
-        )
-        if entry.num_failures:
-            message = f"{entry.num_failures} of {entry.num_requests} failed"
-            failure = ET.SubElement(case, "failure", message=message)
-            failure.text = "\n".join(errors.get((name, method), []))
-    cases = suite.findall("testcase")
-    suite.set("tests", str(len(cases)))
-    suite.set("failures", str(sum(1 for c in cases if c.find("failure") is not None)))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
-
-
-def _errors_by_row(stats: Any) -> dict[tuple[str, str], list[str]]:
-    found: dict[tuple[str, str], list[str]] = {}
-    for error in stats.errors.values():
-        found.setdefault((error.name, error.method), []).append(
-            f"{error.occurrences} x {error.error}"
-        )
-    return found

@@ -13,13 +13,13 @@ from locust import constant, events
 from locust.contrib.fasthttp import FastHttpUser
 
 from loadspec.errors import LoadspecError
+from loadspec.language import CheckOptions, load_specs
 from loadspec.locust.contract_checks import Check, contract_checks
 from loadspec.locust.harness import harness_of, install
 from loadspec.locust.options import LoadSettings, add_arguments, early_options
 from loadspec.locust.transport import FastHttpTransport
 from loadspec.runtime.compiled import CompiledSpec, compile_spec
 from loadspec.runtime.engine import SpecRunner
-from loadspec.spec import CheckOptions, load_specs
 
 __all__ = ["SpecUser", "spec_users"]
 

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from loadspec.inputs.masking import mask
+
 __all__ = ["Call", "Reply", "excerpt"]
 
 _EXCERPT = 160
@@ -76,9 +78,6 @@ def excerpt(body: bytes, secrets: tuple[str, ...] = ()) -> str:
     Ids (long hex or digit runs, uuids) become `<id>`: Locust groups failures by message, so
     one broken behaviour stays one row instead of one row per channel or message.
     """
-    text = body[: _EXCERPT * 4].decode("utf-8", "replace")
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+    text = mask(body[: _EXCERPT * 4].decode("utf-8", "replace"), secrets)
     text = _ID.sub("<id>", " ".join(text.split()))
     return text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"

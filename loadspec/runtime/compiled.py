@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from loadspec.extract import Extractor, JsonPath, compile_jsonpath
-from loadspec.render import Compiled, compile_value
-from loadspec.spec.model import Spec, Step
+from loadspec.language.model import Spec, Step
+from loadspec.templating.extract import Extractor, JsonPath, compile_jsonpath
+from loadspec.templating.render import Compiled, compile_value
 
 __all__ = ["CompiledSpec", "CompiledStep", "compile_spec"]
 

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from loadspec.errors import LoadspecError
-from loadspec.render import RenderContext, RenderError, as_text
+from loadspec.inputs.credentials import Credentials, token_env
+from loadspec.language.model import OnFail, PrerequisitesScope
 from loadspec.runtime.calls import Call, Reply, excerpt
 from loadspec.runtime.compiled import CompiledSpec, CompiledStep
-from loadspec.runtime.tokens import Tokens, token_env
-from loadspec.spec.model import OnFail, PrerequisitesScope
+from loadspec.templating.render import RenderContext, RenderError, as_text
 
 __all__ = ["WAIT", "Callbacks", "Judge", "SpecRunner", "Transport"]
 
@@ -73,7 +73,7 @@ class SpecRunner:
 
     spec: CompiledSpec
     transport: Transport
-    tokens: Tokens
+    tokens: Credentials
     variables: Mapping[str, Any]
     callbacks: Callbacks | None = None
     webhook_url: str | None = None

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from loadspec.errors import LoadspecError
 from loadspec.stub.options import add_arguments, config_from_args
-from loadspec.stub.server import serve
+from loadspec.stub.server.serve import serve
 
 
 def main(argv: Sequence[str] | None = None) -> int:

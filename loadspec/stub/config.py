@@ -7,8 +7,8 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from loadspec.errors import LoadspecError
-from loadspec.webhook_signing import DEFAULT_WEBHOOK_SECRET
+from loadspec.errors import ConfigError
+from loadspec.webhooks.defaults import DEFAULT_WEBHOOK_SECRET
 
 __all__ = [
     "DEFAULT_BUSINESS_UID",
@@ -26,7 +26,7 @@ DEFAULT_TOKEN = "loadspec-stub-staff-token"
 DEFAULT_BUSINESS_UID = "stubbusiness0001"
 
 
-class StubConfigError(LoadspecError):
+class StubConfigError(ConfigError):
     """A stub option has a value the stub cannot use."""
 
 

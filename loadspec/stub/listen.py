@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from loadspec.webhook_signing import (
+from loadspec.webhooks.signing import (
     DEFAULT_WEBHOOK_SECRET,
     CallbackSignatureError,
     verify_callback,

@@ -90,16 +90,6 @@ class StubServer:
         return int(self.url.rsplit(":", 1)[1])
 
     @property
-    def gateway_url(self) -> str:
-        """The communication gateway's base URL (the contract's server)."""
-        return self.url + "/business/communication"
-
-    @property
-    def clients_url(self) -> str:
-        """The clients API's base URL (the contract's server)."""
-        return self.url + "/platform/v1"
-
-    @property
     def tokens(self) -> tuple[str, ...]:
         return self.config.tokens
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from gevent.pywsgi import WSGIServer
 
-from loadspec.webhook_signing import CallbackSignatureError, verify_callback
 from loadspec.webhooks.box import CallbackBox
+from loadspec.webhooks.signing import CallbackSignatureError, verify_callback
 
 __all__ = ["Listener", "Report"]
 

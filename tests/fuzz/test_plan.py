@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from loadspec import load_specs
-from loadspec.contract import Contract
-from loadspec.fuzz import Credentials, PlanOptions, Redactor, plan_fuzz, token_env
+from loadspec.contract.lookup import Contract
+from loadspec.fuzz import Credentials, Masker, PlanOptions, plan_fuzz, token_env
 from loadspec.fuzz.engine import FuzzSettings, run_fuzz
 from loadspec.fuzz.pins import pins_for
-from loadspec.spec.model import Step, TokenType
+from loadspec.language.model import Step, TokenType
 
 from .conftest import ROOT, CatchAll, write_spec
 
@@ -153,7 +153,7 @@ def test_tokens_come_from_the_environment() -> None:
         credentials.missing(TokenType.CLIENT) == "needs a client token: set LOADSPEC_TOKEN_CLIENT"
     )
     assert token_env(TokenType.DIRECTORY) == "LOADSPEC_TOKEN_DIRECTORY"
-    redact = Redactor(credentials.secrets)
+    redact = Masker(credentials.secrets)
     assert redact("Authorization: Bearer s3cret / Admin adm1n") == (
         "Authorization: Bearer [redacted] / Admin [redacted]"
     )

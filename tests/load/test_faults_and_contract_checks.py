@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from xml.etree import ElementTree
 
 from loadspec.stub import Faults, StubServer
 from tests.load.runs import read_failures, run_locust
@@ -86,3 +87,17 @@ def test_lost_callbacks_fail_the_wait_and_the_user_retries(tmp_path: Path) -> No
     assert MESSAGES not in rows
     (failure,) = read_failures(tmp_path / "run_failures.csv")
     assert "channel_active: no channel.status callback within 1 s" in failure["Error"]
+
+
+def test_junit_report_parses_whatever_the_server_sends(tmp_path: Path) -> None:
+    """Malformed bodies (with NUL bytes) end up in failure messages; the JUnit file still parses."""
+    junit = tmp_path / "junit.xml"
+    with StubServer(activation_delay="fixed:100", faults=Faults(malformed_rate=0.2)) as gateway:
+        done, rows = run_locust(tmp_path, *RUN, "--host", gateway.url, "--junit", str(junit))
+    assert done.returncode == 1, done.stderr[-3000:]
+    suite = ElementTree.parse(junit).getroot().find("testsuite")
+    assert suite is not None and int(suite.get("failures", "0")) >= 1
+    texts = [f.text or "" for f in suite.iter("failure")]
+    assert any("body is not JSON" in text for text in texts), texts
+    assert "\x00" not in junit.read_text(encoding="utf-8")
+    assert sum(row.failures for row in rows.values()) > 0

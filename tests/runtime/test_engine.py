@@ -1,4 +1,4 @@
-"""Each step semantic of DESIGN.md, run by the engine against a plain local server."""
+"""Each step semantic of docs/spec-language.md, run by the engine against a plain local server."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
+from loadspec.inputs.credentials import Credentials
+from loadspec.language import CheckOptions, load_text
+from loadspec.language.model import TokenType
 from loadspec.runtime.compiled import compile_spec
 from loadspec.runtime.engine import SpecRunner
-from loadspec.runtime.tokens import Tokens
-from loadspec.spec import CheckOptions, load_text
-from loadspec.spec.model import TokenType
 from tests.plain_server import TOKEN, PlainServer
 from tests.runtime.support import RecordingTransport
 
-TOKENS = Tokens({TokenType.STAFF: TOKEN})
+TOKENS = Credentials({TokenType.STAFF: TOKEN})
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def spec_text(test_request: str, prerequisites: str = "", front: str = "") -> st
 
 
 def runner(
-    server: PlainServer, text: str, *, tokens: Tokens = TOKENS, **variables: Any
+    server: PlainServer, text: str, *, tokens: Credentials = TOKENS, **variables: Any
 ) -> tuple[SpecRunner, RecordingTransport]:
     result = load_text(text, Path("inline.md"), CheckOptions(contracts=False))
     assert result.ok, result.problems
@@ -183,7 +183,7 @@ def test_tokens_headers_and_on_behalf_of(server: PlainServer) -> None:
     x_on_behalf_of: "{{business_id}}"
     headers: {X-Trace: "t-{{business_id}}"}
 """
-    tokens = Tokens({TokenType.DIRECTORY: "dir-token"})
+    tokens = Credentials({TokenType.DIRECTORY: "dir-token"})
     run, transport = runner(server, spec_text(test), tokens=tokens, business_id="b1")
     assert run.iteration()
     headers = transport.calls[0].headers
@@ -288,7 +288,7 @@ def test_secrets_never_in_failure_messages(server: PlainServer) -> None:
     run.iteration()
     (failure,) = transport.failures()
     assert TOKEN not in failure
-    assert "Bearer ***" in failure
+    assert "Bearer [redacted]" in failure
 
 
 def test_excerpts_mask_ids_so_failures_group() -> None:

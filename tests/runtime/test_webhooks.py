@@ -12,8 +12,8 @@ from typing import Any
 import gevent
 import pytest
 
-from loadspec.webhook_signing import sign_callback
 from loadspec.webhooks import CallbackBox, Listener
+from loadspec.webhooks.signing import sign_callback
 
 SECRET = "a-test-secret-long-enough-for-hs256-keys"
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from loadspec.stub import schemas
+from loadspec.stub.gateway import schemas
 
 from .support import CLIENTS_CONTRACT, GATEWAY_CONTRACT
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from loadspec.stub import StubServer
-from loadspec.webhook_signing import verify_callback
+from loadspec.webhooks.signing import verify_callback
 
 from .support import GW, CallbackReceiver, create_channel, wait_status
 

@@ -9,12 +9,12 @@ import pytest
 
 import loadspec.stub
 from loadspec.stub import Delay, DelayKind, Faults, StubConfig, StubConfigError, parse_delay
-from loadspec.stub.callbacks import is_loopback_url
-from loadspec.stub.clients import ClientQuery, ClientsDirectory
-from loadspec.stub.http import parse_query
-from loadspec.stub.ratelimit import RateLimiter
-from loadspec.stub.validation import Issue, compile_schema
-from loadspec.webhook_signing import (
+from loadspec.stub.gateway.callbacks import is_loopback_url
+from loadspec.stub.gateway.clients import ClientQuery, ClientsDirectory
+from loadspec.stub.gateway.http import parse_query
+from loadspec.stub.gateway.ratelimit import RateLimiter
+from loadspec.stub.gateway.validation import Issue, compile_schema
+from loadspec.webhooks.signing import (
     CallbackSignatureError,
     payload_hash,
     sign_callback,

@@ -1,0 +1,265 @@
+"""The stub's default HTTP/1.1 front end: an asyncio Protocol, httptools' parser, uvloop's loop.
+
+The parser and the loop are uvicorn's own; what this module drops is the ASGI layer (a task
+and four message dicts per request, and two writes per response), which cost more CPU than
+the whole gateway. Keep-alive, pipelining (answers stay in order), `Expect: 100-continue`,
+body limits, flow control, idle timeouts and graceful shutdown are handled here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections import deque
+from http import HTTPStatus
+from typing import cast
+from urllib.parse import unquote
+
+import httptools
+
+from loadspec.stub.gateway.app import Dispatcher
+from loadspec.stub.gateway.faults import RESET
+from loadspec.stub.gateway.http import Reply, Request, gateway_error
+from loadspec.stub.gateway.validation import Issue
+from loadspec.stub.server.resets import reset_connection
+
+__all__ = ["WireServer", "render"]
+
+IDLE_TIMEOUT = 30.0  # seconds a keep-alive connection may sit idle
+DRAIN_TIMEOUT = 2.0  # seconds in-flight answers get at shutdown
+_STATUS_LINES = {s.value: f"HTTP/1.1 {s.value} {s.phrase}\r\n".encode() for s in HTTPStatus}
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_BUG = Issue("unexpected", "the stub failed on this request (see its log)")
+log = logging.getLogger("loadspec.stub")
+
+
+def render(reply: Reply, keep_alive: bool, head_only: bool = False) -> bytes:
+    """The whole HTTP/1.1 response, head and body, as one buffer (one write, one syscall)."""
+    status = _STATUS_LINES.get(reply.status) or b"HTTP/1.1 %d Status\r\n" % reply.status
+    parts = [
+        status,
+        b"content-type: application/json\r\ncontent-length: ",
+        str(len(reply.body)).encode(),
+        b"\r\n",
+    ]
+    for name, value in reply.headers:
+        parts += (name, b": ", value, b"\r\n")
+    if not keep_alive and not any(name == b"connection" for name, _ in reply.headers):
+        parts.append(b"connection: close\r\n")
+    parts.append(b"\r\n")
+    if not head_only:
+        parts.append(reply.body)
+    return b"".join(parts)
+
+
+class _Slot:
+    """One answer waiting for its turn on a connection (answers leave in request order)."""
+
+    __slots__ = ("close", "data", "ready", "reset")
+
+    def __init__(self, data: bytes, close: bool, reset: bool, ready: bool) -> None:
+        self.data, self.close, self.reset, self.ready = data, close, reset, ready
+
+
+class _Connection(asyncio.Protocol):
+    """One client connection; httptools calls the `on_*` methods while `feed_data` parses."""
+
+    def __init__(self, server: WireServer) -> None:
+        self._server = server
+        self._dispatcher = server.dispatcher
+        self._limit = server.dispatcher.config.max_body
+        self._parser = httptools.HttpRequestParser(self)
+        self._transport: asyncio.Transport | None = None
+        self._queue: deque[_Slot] = deque()
+        self._url = b""
+        self._headers: dict[bytes, bytes] = {}
+        self._body: list[bytes] = []
+        self._size = 0
+        self._too_big = False
+        self._closing = False
+        self.idle_since = 0.0
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._queue)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)  # uvloop's is no asyncio subclass
+        self._server.connections.add(self)
+        self.idle_since = self._server.loop.time()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._server.connections.discard(self)
+        self._transport = None
+        self._queue.clear()
+
+    def data_received(self, data: bytes) -> None:
+        if self._closing:
+            return
+        self.idle_since = self._server.loop.time()
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._closing = True  # answered as plain HTTP; the upgraded bytes are not ours
+            self._enqueue(None, keep_alive=False)
+        except httptools.HttpParserError as exc:
+            self._enqueue(self._dispatcher.malformed(str(exc) or "unparsable"), keep_alive=False)
+
+    def pause_writing(self) -> None:
+        if self._transport is not None:
+            self._transport.pause_reading()  # a client that does not read gets no more answers
+
+    def resume_writing(self) -> None:
+        if self._transport is not None:
+            self._transport.resume_reading()
+
+    def on_message_begin(self) -> None:
+        self._url, self._headers, self._body, self._size, self._too_big = b"", {}, [], 0, False
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers[name.lower()] = value
+
+    def on_headers_complete(self) -> None:
+        length = self._headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self._limit:
+            self._reject_body()
+        elif self._headers.get(b"expect", b"").lower() == b"100-continue" and not self._queue:
+            assert self._transport is not None
+            self._transport.write(_CONTINUE)
+
+    def on_body(self, chunk: bytes) -> None:
+        if self._too_big:
+            return
+        self._size += len(chunk)
+        if self._size > self._limit:
+            self._reject_body()
+        else:
+            self._body.append(chunk)
+
+    def _reject_body(self) -> None:
+        # Answer at once and hang up: reading the rest of a huge body is what the limit avoids.
+        self._too_big, self._body = True, []
+        self._enqueue(self._dispatcher.too_large(self._path()[0]), keep_alive=False)
+
+    def on_message_complete(self) -> None:
+        if self._too_big or self._closing:
+            return
+        method = self._parser.get_method().decode("ascii", "replace")
+        keep_alive = self._parser.should_keep_alive()
+        try:
+            path, raw_path, query = self._path()
+        except httptools.HttpParserInvalidURLError:
+            self._enqueue(self._dispatcher.malformed("invalid request target"), keep_alive=False)
+            return
+        request = Request(method, path, raw_path, query, self._headers, b"".join(self._body))
+        try:
+            reply = self._dispatcher.handle(request)
+        except Exception:
+            log.exception("bug while serving %s %s", method, path)
+            reply = gateway_error(500, [_BUG])
+        self._enqueue(reply, keep_alive, method == "HEAD", self._dispatcher.latency())
+
+    def _path(self) -> tuple[str, str, bytes]:
+        url = httptools.parse_url(self._url)
+        raw_path = (url.path or b"/").decode("latin-1")
+        path = unquote(raw_path) if "%" in raw_path else raw_path
+        return path, raw_path, url.query or b""
+
+    def _enqueue(
+        self, reply: Reply | None, keep_alive: bool, head_only: bool = False, delay: float = 0.0
+    ) -> None:
+        """Send `reply` (None: nothing, just close) once the answers before it have left."""
+        reset = reply is RESET
+        data = b"" if reply is None or reset else render(reply, keep_alive, head_only)
+        if not keep_alive:
+            self._closing = True
+        slot = _Slot(data, not keep_alive, reset, ready=delay <= 0)
+        if slot.ready and not self._queue:
+            self._write(slot)
+            return
+        self._queue.append(slot)
+        if not slot.ready:
+            self._server.loop.call_later(delay, self._ready, slot)
+        self._flush()
+
+    def _ready(self, slot: _Slot) -> None:
+        slot.ready = True
+        self._flush()
+
+    def _flush(self) -> None:
+        while self._queue and self._queue[0].ready:
+            self._write(self._queue.popleft())
+
+    def _write(self, slot: _Slot) -> None:
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        if slot.reset:
+            reset_connection(transport)
+            return
+        if slot.data:
+            transport.write(slot.data)
+        if slot.close:
+            transport.close()
+
+    def shut(self, force: bool = False) -> None:
+        """Close now if idle (or `force`), else once the answers in flight have left."""
+        self._closing = True
+        if self._transport is None:
+            return
+        if force:
+            self._transport.abort()
+        elif not self._queue:
+            self._transport.close()
+        else:
+            self._queue.append(_Slot(b"", close=True, reset=False, ready=True))
+            self._flush()
+
+
+class WireServer:
+    """Serves a `Dispatcher` on a listening socket until `stop()`."""
+
+    def __init__(self, dispatcher: Dispatcher, loop: asyncio.AbstractEventLoop) -> None:
+        self.dispatcher = dispatcher
+        self.loop = loop
+        self.connections: set[_Connection] = set()
+        self._stopped = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    async def serve(self, sock: socket.socket, started: asyncio.Event) -> None:
+        """Accept on `sock`, set `started`, and serve until `stop()`; then drain and close."""
+        server = await self.loop.create_server(lambda: _Connection(self), sock=sock)
+        started.set()
+        sweeper = self.loop.create_task(self._sweep())
+        try:
+            await self._stopped.wait()
+        finally:
+            sweeper.cancel()
+            server.close()
+            await self._drain()
+            await self.dispatcher.callbacks.aclose()
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(IDLE_TIMEOUT / 6)
+            cutoff = self.loop.time() - IDLE_TIMEOUT
+            for connection in list(self.connections):
+                if not connection.busy and connection.idle_since < cutoff:
+                    connection.shut()
+
+    async def _drain(self) -> None:
+        for connection in list(self.connections):
+            connection.shut()
+        deadline = self.loop.time() + DRAIN_TIMEOUT
+        while self.connections and self.loop.time() < deadline:
+            await asyncio.sleep(0.02)
+        for connection in list(self.connections):
+            with contextlib.suppress(Exception):
+                connection.shut(force=True)

@@ -1,0 +1,1 @@
+"""Templates and extraction: `{{name}}` with built-ins (`render`), JSONPath (`extract`)."""

@@ -1,0 +1,277 @@
+"""`{{name}}` templates, the built-in values, and the context they render from."""
+
+from __future__ import annotations
+
+import calendar
+import functools
+import random
+import re
+import string
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from loadspec.errors import TemplateError
+
+__all__ = [
+    "BUILTINS",
+    "SOURCE_BUILTINS",
+    "Compiled",
+    "RenderContext",
+    "RenderError",
+    "Template",
+    "TemplateSyntaxError",
+    "as_text",
+    "compile_value",
+    "parse_template",
+    "template_names",
+]
+
+_OPEN, _CLOSE = "{{", "}}"
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*\Z")
+
+
+class TemplateSyntaxError(TemplateError):
+    """A template string that cannot be parsed (unclosed `{{`, a bad name)."""
+
+
+class RenderError(TemplateError):
+    """A template names something the render context does not have."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"template name {name!r} has no value: not extracted by an earlier step nor built "
+            f"in; give it as a run variable (--var {name}=... or LOADSPEC_VAR_{name.upper()})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A parsed template: literal text and names, alternating.
+
+    Attributes:
+        parts: literal strings and `_Name` placeholders in order.
+        whole: the name when the text is exactly one placeholder (its value keeps its type).
+    """
+
+    parts: tuple[str | _Name, ...]
+    whole: str | None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name the template uses, in order."""
+        return tuple(p.name for p in self.parts if isinstance(p, _Name))
+
+    def render(self, context: Mapping[str, Any]) -> Any:
+        """The rendered value: the named value itself when `whole`, else a string."""
+        if self.whole is not None:
+            return _lookup(context, self.whole)
+        return "".join(
+            p if isinstance(p, str) else as_text(_lookup(context, p.name)) for p in self.parts
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    name: str
+
+
+@functools.lru_cache(maxsize=8192)
+def parse_template(text: str) -> Template:
+    """Parse `text`; raises `TemplateSyntaxError` for an unclosed `{{` or a bad name.
+
+    Templates are immutable and specs repeat theirs ("{{business_id}}" in file after file),
+    so each distinct text is parsed once.
+    """
+    parts: list[str | _Name] = []
+    position = 0
+    while (start := text.find(_OPEN, position)) != -1:
+        end = text.find(_CLOSE, start + 2)
+        if end == -1:
+            raise TemplateSyntaxError(f"unclosed '{{{{' at character {start + 1} of {text!r}")
+        name = text[start + 2 : end].strip()
+        if not _NAME.match(name):
+            raise TemplateSyntaxError(f"{{{{{name}}}}} is not a template name in {text!r}")
+        if start > position:
+            parts.append(text[position:start])
+        parts.append(_Name(name))
+        position = end + 2
+    if position < len(text):
+        parts.append(text[position:])
+    whole = parts[0].name if len(parts) == 1 and isinstance(parts[0], _Name) else None
+    return Template(tuple(parts), whole)
+
+
+def template_names(value: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """(location, name) of every placeholder in a nested value; syntax errors raise."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), value)]
+    while stack:
+        location, item = stack.pop()
+        if isinstance(item, str):
+            if _OPEN in item:
+                for name in parse_template(item).names:
+                    yield location, name
+        elif isinstance(item, Mapping):
+            stack.extend(((*location, k), v) for k, v in reversed(list(item.items())))
+        elif isinstance(item, list):
+            stack.extend(((*location, i), v) for i, v in reversed(list(enumerate(item))))
+
+
+Compiled = Callable[[Mapping[str, Any]], Any]
+
+
+def compile_value(value: Any) -> Compiled:
+    """A function rendering `value` from a context; parts without templates are built once."""
+    if isinstance(value, str) and _OPEN in value:
+        return parse_template(value).render
+    if isinstance(value, Mapping):
+        items = [(key, compile_value(item)) for key, item in value.items()]
+        if any(_is_dynamic(f) for _, f in items):
+            return _Dynamic(lambda ctx: {key: f(ctx) for key, f in items})
+    elif isinstance(value, list):
+        compiled = [compile_value(item) for item in value]
+        if any(_is_dynamic(f) for f in compiled):
+            return _Dynamic(lambda ctx: [f(ctx) for f in compiled])
+    return _Constant(value)
+
+
+@dataclass(frozen=True, slots=True)
+class _Constant:
+    value: Any
+
+    def __call__(self, context: Mapping[str, Any]) -> Any:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class _Dynamic:
+    function: Compiled
+
+    def __call__(self, context: Mapping[str, Any]) -> Any:
+        return self.function(context)
+
+
+def _is_dynamic(function: Compiled) -> bool:
+    return not isinstance(function, _Constant)
+
+
+def _lookup(context: Mapping[str, Any], name: str) -> Any:
+    try:
+        return context[name]
+    except KeyError:
+        raise RenderError(name) from None
+
+
+def as_text(value: Any) -> str:
+    """A rendered value as it goes into text: JSON's true/false, nothing for null."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+# --- built-ins ---------------------------------------------------------------------------
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    return day.replace(year=year, month=month, day=min(day.day, last))
+
+
+def _end_of_month(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _random_text(length: int = 10) -> str:
+    return "".join(random.choices(string.ascii_lowercase + string.digits, k=length))
+
+
+_Builtin = Callable[["RenderContext"], Any]
+
+SOURCE_BUILTINS: Mapping[str, _Builtin] = {
+    "now_timestamp": lambda ctx: int(datetime.now(UTC).timestamp()),
+    "tomorrow_timestamp": lambda ctx: int((datetime.now(UTC) + timedelta(days=1)).timestamp()),
+    "today_date": lambda ctx: _today().isoformat(),
+    "tomorrow_date": lambda ctx: (_today() + timedelta(days=1)).isoformat(),
+    "yesterday_date": lambda ctx: (_today() - timedelta(days=1)).isoformat(),
+    "next_week_date": lambda ctx: (_today() + timedelta(days=7)).isoformat(),
+    "next_month_date": lambda ctx: _add_months(_today(), 1).isoformat(),
+    "start_of_month_date": lambda ctx: _today().replace(day=1).isoformat(),
+    "end_of_month_date": lambda ctx: _end_of_month(_today()).isoformat(),
+    "now_datetime": lambda ctx: _iso(datetime.now(UTC)),
+    "tomorrow_datetime": lambda ctx: _iso(datetime.now(UTC) + timedelta(days=1)),
+    "next_week_datetime": lambda ctx: _iso(datetime.now(UTC) + timedelta(days=7)),
+    "current_year": lambda ctx: str(_today().year),
+    "current_month": lambda ctx: f"{_today().month:02d}",
+}
+"""The source system's built-ins (docs/spec-language.md), same names and formats."""
+
+_OURS: Mapping[str, _Builtin] = {
+    "unique_id": lambda ctx: ctx.unique_id,
+    "uuid": lambda ctx: str(uuid.uuid4()),
+    "random_string": lambda ctx: _random_text(),
+    "random_email": lambda ctx: f"loadspec-{_random_text(12)}@example.com",
+    "random_phone": lambda ctx: "+1555" + "".join(random.choices(string.digits, k=7)),
+    "webhook_url": lambda ctx: ctx.webhook_url,
+}
+
+BUILTINS: Mapping[str, _Builtin] = {**SOURCE_BUILTINS, **_OURS}
+"""Every built-in name: the source system's, plus `unique_id` (one value per iteration and
+user, for ids that must not repeat under load), `uuid`, `random_*` and `webhook_url`."""
+
+
+class RenderContext(Mapping[str, Any]):
+    """Values for one iteration: extracted and run variables first, then built-ins."""
+
+    __slots__ = ("_values", "_variables", "unique_id", "webhook_url")
+    unique_id: str
+    webhook_url: str | None
+
+    def __init__(
+        self,
+        variables: Mapping[str, Any],
+        *,
+        unique_id: str | None = None,
+        webhook_url: str | None = None,
+    ) -> None:
+        self._variables = variables
+        self._values: dict[str, Any] = {}
+        self.unique_id = unique_id or uuid.uuid4().hex
+        self.webhook_url = webhook_url
+
+    def set(self, name: str, value: Any) -> None:
+        """Record an extracted value for the rest of the iteration."""
+        self._values[name] = value
+
+    @property
+    def extracted(self) -> Mapping[str, Any]:
+        """The values extracted so far."""
+        return self._values
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self._values:
+            return self._values[name]
+        if name in self._variables:
+            return self._variables[name]
+        builtin = BUILTINS.get(name)
+        if builtin is None or (value := builtin(self)) is None:
+            raise KeyError(name)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self._variables, **self._values})
+
+    def __len__(self) -> int:
+        return len({**self._variables, **self._values})
