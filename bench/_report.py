@@ -24,14 +24,14 @@ def machine() -> str:
     )
 
 
-def write_section(name: str, body: str) -> None:
-    """Replace (or add) the section `name` of docs/benchmarks.md with `body`."""
-    text = DOC.read_text() if DOC.is_file() else _HEADER
+def write_section(name: str, body: str, doc: Path = DOC) -> None:
+    """Replace (or add) the section `name` of `doc` (docs/benchmarks.md) with `body`."""
+    text = doc.read_text() if doc.is_file() else _HEADER
     start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
     section = f"{start}\n{body.rstrip()}\n{end}"
     if start in text and end in text:
         text = text[: text.index(start)] + section + text[text.index(end) + len(end) :]
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(text)
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text(text)

@@ -8,6 +8,7 @@ The tree (user-facing classes are exported by `loadspec`; the rest subclass them
     │   │                         credentials, thresholds; exit 2 before the first request
     │   ├── StubConfigError       (loadspec.stub) an option of the embedded gateway
     │   ├── ConformanceError      (loadspec.contract.conformance) a bad sample rate
+    │   ├── ApiValidationError    (loadspec.inputs.api_validation) the authors' configuration
     │   └── FuzzError             (loadspec.fuzz.engine) a bad fuzzing option
     ├── ContractError             a contract file cannot be read, or is no Swagger/OpenAPI
     ├── TemplateError             a template or JSONPath that cannot be used

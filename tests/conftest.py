@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 VCITA = ROOT.parent / "shared" / "vcita"
+
+# locustfiles/messages.py paces its runs at a real gateway's tier by default; tests that
+# measure the chain's throughput run it unpaced (tests/load/test_load_model.py checks the pace).
+os.environ.setdefault("LOADSPEC_DEFAULT_ARRIVAL_RATE", "")
 
 
 @pytest.fixture

@@ -20,11 +20,11 @@ def test_valid_folder_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", VALID, "--var", "business_id=b1"]) == 0
     out, err = capsys.readouterr()
     assert out == ""
-    assert "1 spec files: 1 valid, 0 invalid; 0 errors, 0 warnings" in err
+    assert "1 file: 1 runnable, 0 skipped, 0 invalid; 0 errors, 0 warnings" in err
 
 
 def test_every_problem_of_every_file_in_one_pass(capsys: pytest.CaptureFixture[str]) -> None:
-    """All files are checked, each problem on its own PATH:LINE: severity: message line."""
+    """Every file, each problem on its own PATH:LINE: severity: line; a non-spec gets a note."""
     assert main(["validate", INVALID, "--var", "business_id=b1"]) == 1
     lines = capsys.readouterr().out.splitlines()
     files = {line.split(":", 1)[0] for line in lines}
@@ -32,7 +32,9 @@ def test_every_problem_of_every_file_in_one_pass(capsys: pytest.CaptureFixture[s
     for line in lines:
         path, number, severity, _ = line.split(":", 3)
         assert path.endswith(".md") and number.isdigit(), line
-        assert severity.strip() in {"error", "warning"}, line
+        assert severity.strip() in {"error", "warning", "note"}, line
+    (empty,) = [line for line in lines if "empty.md" in line]
+    assert empty.endswith(":0: note: no front matter: not a spec, skipped")
     assert "Traceback" not in "\n".join(lines)
 
 
@@ -52,8 +54,8 @@ def test_json_format(capsys: pytest.CaptureFixture[str]) -> None:
     report = json.loads(capsys.readouterr().out)
     (entry,) = report["files"]
     assert entry["valid"] is False
-    assert entry["problems"][0]["line"] == 27
-    assert entry["problems"][0]["location"] == "$.test_request.steps[0].id"
+    assert entry["problems"][0]["line"] == 22
+    assert entry["problems"][0]["location"] == "$.prerequisites.steps[1].id"
 
 
 @pytest.mark.parametrize(

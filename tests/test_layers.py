@@ -72,14 +72,19 @@ LAYERS = (
     ),
     Layer(
         "signing",
-        ("loadspec.webhooks", "loadspec.webhooks.defaults", "loadspec.webhooks.signing"),
+        (
+            "loadspec.webhooks",
+            "loadspec.webhooks.defaults",
+            "loadspec.webhooks.limits",
+            "loadspec.webhooks.signing",
+        ),
         ours=("core",),
         third_party=("jwt",),
         never=(*HTTP, *HEAVY, "loadspec.stub", "loadspec.language"),
     ),
     Layer(
         "webhooks",
-        ("loadspec.webhooks.box", "loadspec.webhooks.listener"),
+        ("loadspec.webhooks.box", "loadspec.webhooks.guard", "loadspec.webhooks.listener"),
         ours=("core", "signing"),
         third_party=("gevent",),
         never=(*HTTP, "locust", "schemathesis", "loadspec.stub", "loadspec.language"),
@@ -128,7 +133,7 @@ LAYERS = (
             "webhooks",
             "stub launcher",
         ),
-        third_party=("locust", "gevent", "geventhttpclient"),
+        third_party=("locust", "gevent", "geventhttpclient", "flask"),
         never=("schemathesis",),
     ),
     Layer(

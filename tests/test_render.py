@@ -58,7 +58,12 @@ def test_source_builtins_have_the_source_formats() -> None:
     context = RenderContext({})
     now = datetime.now(UTC).timestamp()
     assert abs(context["now_timestamp"] - now) < 5
-    assert context["tomorrow_timestamp"] - context["now_timestamp"] in range(86_399, 86_402)
+    # "Tomorrow" is tomorrow at 17:00 UTC in the source system, a time likely to be free.
+    tomorrow = datetime.fromtimestamp(context["tomorrow_timestamp"], UTC)
+    assert (tomorrow.date() - datetime.now(UTC).date()).days == 1
+    assert (tomorrow.hour, tomorrow.minute, tomorrow.second) == (17, 0, 0)
+    assert context["tomorrow_datetime"].endswith("T17:00:00.000Z")
+    assert context["next_week_datetime"].endswith("T17:00:00.000Z")
     for name in (
         "today_date",
         "tomorrow_date",
@@ -75,6 +80,35 @@ def test_source_builtins_have_the_source_formats() -> None:
     assert context["current_year"] == str(datetime.now(UTC).year)
     assert re.fullmatch(r"\d{2}", context["current_month"])
     assert set(SOURCE_BUILTINS) <= set(BUILTINS)
+
+
+def test_the_other_source_builtins() -> None:
+    """timestamp is milliseconds; the rest have the source system's shapes (its variables.js)."""
+    context = RenderContext({})
+    now_ms = datetime.now(UTC).timestamp() * 1000
+    assert isinstance(context["timestamp"], str)
+    assert abs(int(context["timestamp"]) - now_ms) < 5_000
+    assert context["current_date"] == datetime.now(UTC).date().isoformat()
+    for name, hours in (("future_datetime", 24), ("future_datetime_48h", 48)):
+        moment = datetime.fromisoformat(context[name].replace("Z", "+00:00"))
+        assert abs((moment - datetime.now(UTC)).total_seconds() - hours * 3600) < 5, name
+    assert (context["random_firstname"], context["random_lastname"]) == ("APITest", "User")
+    assert re.fullmatch(r"\d{1,4}", context["random_number"])
+    assert re.fullmatch(r"\d{1,4} Test Street", context["random_address"])
+    assert re.fullmatch(r"https://test-\d{13}\.example\.com", context["random_url"])
+    assert re.fullmatch(r"test_[a-z0-9]{8}", context["random_string"])
+    assert re.fullmatch(r"\+1555\d{7}", context["random_phone"])
+    assert re.fullmatch(r"apitest_\d{13}_[a-z0-9]{6}@example\.com", context["random_email"])
+    assert context["random_email"] != context["random_email"]  # unique at every use: ours
+
+
+def test_every_builtin_is_documented() -> None:
+    """docs/spec-language.md names each built-in, so a new one cannot go unexplained."""
+    from tests.conftest import ROOT
+
+    table = (ROOT / "docs" / "spec-language.md").read_text().split("| built-in | value |")[1]
+    table = table.split("\n\n")[0]
+    assert [name for name in BUILTINS if f"`{name}`" not in table] == []
 
 
 def test_unique_id_is_stable_per_iteration_and_unique_across() -> None:

@@ -27,7 +27,8 @@ CASES: dict[str, list[tuple[int, str, str]]] = {
     "step_without_method": [(13, "error", "step has no method")],
     "step_without_path": [(13, "error", "step has no path")],
     "unknown_method": [(14, "error", "unknown HTTP method 'POTS'; did you mean 'POST'?")],
-    "duplicate_step_id": [(27, "error", "duplicate step id 'create_channel' (first at line 13)")],
+    "duplicate_step_id": [(22, "error", "duplicate step id 'create_channel' in this section "
+                                        "(first at line 13)")],
     "expect_status_text": [(21, "error", "expect status must be an HTTP status (100..599) or a "
                                          "list of them, found 'created'")],
     "expect_status_range": [(34, "error", "found [200, 701]")],
@@ -53,13 +54,15 @@ CASES: dict[str, list[tuple[int, str, str]]] = {
     "endpoint_mismatch": [(29, "error", "main request POST /business/communication/channels "
                                         "does not match endpoint POST "
                                         "/business/communication/messages")],
-    "swagger_missing": [(3, "error", "swagger file 'swagger/nowhere.json' not found")],
+    "swagger_missing": [(3, "warning", "swagger file 'swagger/nowhere.json' not found beside the "
+                                       "spec or in any folder above it: the spec runs, but "
+                                       "fuzzing and contract checks leave it out")],
     "endpoint_not_in_contract": [(2, "error", "endpoint POST /business/communication/sessions "
                                               "is not in contract.json")],
     "python_tag": [(17, "error", "unsupported YAML tag 'tag:yaml.org,2002:python/object/apply:"
                                  "os.system': tags are never executed")],
     "unknown_keys": [
-        (5, "warning", "unknown front matter key 'skip_reason' (did you mean 'skipReason'?)"),
+        (5, "warning", "unknown front matter key 'skipReasn' (did you mean 'skipReason'?)"),
         (23, "warning", "unknown step key 'extarct' (did you mean 'extract'?)"),
     ],
     "empty": [(1, "error", "empty file")],

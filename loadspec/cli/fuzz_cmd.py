@@ -13,11 +13,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from loadspec.cli.common import add_spec_options, check_options, spec_paths, variables
-from loadspec.errors import LoadspecError
+from loadspec.cli.common import (
+    add_ref_base_option,
+    add_spec_options,
+    api_config,
+    check_options,
+    ref_bases,
+    run_variables,
+    spec_paths,
+)
+from loadspec.errors import ConfigError, LoadspecError
 from loadspec.fuzz import Credentials, FuzzPlan, PlanOptions, plan_fuzz
 from loadspec.fuzz.report import excluded_lines, plan_lines, summary_lines
-from loadspec.language import load_specs
+from loadspec.inputs.api_validation import ApiValidationConfig
+from loadspec.inputs.targets import AllowList, add_target_arguments
+from loadspec.language import SpecResult, load_specs
+from loadspec.language.names import needed_variables
 
 __all__ = ["add_parser", "run"]
 
@@ -35,12 +46,14 @@ def add_parser(sub: Any) -> None:
         "started for the run. Exit 0 when clean, 1 when failures are found, 2 for bad input.",
     )
     add_spec_options(parser)
+    add_ref_base_option(parser)
     parser.add_argument(
         "--url",
         metavar="URL",
         help="server to fuzz (default: the embedded gateway, started for "
         "the run); tokens come from LOADSPEC_TOKEN_<TYPE>, e.g. LOADSPEC_TOKEN_STAFF",
     )
+    add_target_arguments(parser)
     parser.add_argument(
         "--max-examples",
         type=int,
@@ -84,21 +97,46 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Plan, fuzz, report."""
-    credentials = _credentials(args.url)
+    config = api_config(args)
+    # The configuration's baseUrl is the server to fuzz, unless --url names another.
+    args.url = args.url or (config.base_url if config else None)
+    if args.url:
+        AllowList.of(args.allow_host).check("--url", args.url)
+    credentials = _credentials(args.url, config)
+    inputs = run_variables(args)
+    results = load_specs(spec_paths(args), check_options(args))
     plan = plan_fuzz(
-        load_specs(spec_paths(args), check_options(args)),
-        PlanOptions(credentials, variables(args), args.root, args.include_skipped),
+        results,
+        PlanOptions(credentials, inputs.values, args.root, args.include_skipped, ref_bases(args)),
     )
     if args.dry_run:
         return _dry_run(plan)
+    refusal = inputs.refusal(_needs(plan, results))
+    if refusal is not None:
+        raise ConfigError(refusal)
     for line in excluded_lines(plan.excluded):
         _err(line)
     if not plan.targets:
         return _nothing_to_fuzz(plan)
-    return _fuzz(args, plan, credentials)
+    return _fuzz(args, plan, credentials, config)
 
 
-def _fuzz(args: argparse.Namespace, plan: FuzzPlan, credentials: Credentials) -> int:
+def _needs(plan: FuzzPlan, results: list[SpecResult]) -> dict[Path, frozenset[str]]:
+    """The run variables each fuzzed spec's main request takes (the one step fuzzed)."""
+    fuzzed = {path for target in plan.targets for path in target.specs}
+    return {
+        r.path: needed_variables(r.spec, [r.spec.main_request] if r.spec.main_request else [])
+        for r in results
+        if r.spec is not None and r.path in fuzzed
+    }
+
+
+def _fuzz(
+    args: argparse.Namespace,
+    plan: FuzzPlan,
+    credentials: Credentials,
+    config: ApiValidationConfig | None,
+) -> int:
     from loadspec.fuzz.engine import FuzzSettings, run_fuzz
     from loadspec.fuzz.junit import fuzz_suite
     from loadspec.reports.junit import write_junit
@@ -113,6 +151,7 @@ def _fuzz(args: argparse.Namespace, plan: FuzzPlan, credentials: Credentials) ->
         _checks(args.checks),
         seed,
         args.request_timeout,
+        _rate_limit(config),
     )
     with _target(args.url, credentials, seed) as (url, where):
         _err(f"fuzzing {len(plan.targets)} operation(s) at {where}, seed {seed}")
@@ -128,9 +167,18 @@ def _fuzz(args: argparse.Namespace, plan: FuzzPlan, credentials: Credentials) ->
     return EXIT_FAILED if result.failed else EXIT_OK
 
 
-def _credentials(url: str | None) -> Credentials:
+def _credentials(url: str | None, config: ApiValidationConfig | None) -> Credentials:
     # The embedded gateway gets a fresh token of its own: nothing to configure, nothing to leak.
-    return Credentials.from_env() if url else Credentials.single(secrets.token_urlsafe(18))
+    if not url:
+        return Credentials.single(secrets.token_urlsafe(18))
+    return Credentials.configured(config.tokens if config else {})
+
+
+def _rate_limit(config: ApiValidationConfig | None) -> str | None:
+    """The configuration's rateLimit as schemathesis' `rate-limit` (`5/s`)."""
+    if config is None or config.rate_limit is None:
+        return None
+    return config.rate_limit.as_rate
 
 
 @contextlib.contextmanager

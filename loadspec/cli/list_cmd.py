@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from loadspec.cli.common import add_spec_options, check_options, spec_paths
-from loadspec.language import SpecResult, load_specs
+from loadspec.language import SpecResult, Verdict, load_specs
 
 __all__ = ["add_parser", "run"]
 
@@ -40,27 +40,30 @@ def run(args: argparse.Namespace) -> int:
 
 def _row(result: SpecResult) -> tuple[str, ...]:
     spec = result.spec
-    if spec is None or result.errors:
+    if result.not_a_spec is not None:
+        return (str(result.path), "-", "not a spec", "no", "", "", result.not_a_spec)
+    if spec is None or result.verdict is Verdict.INVALID:
         reason = result.errors[0].message if result.errors else "unreadable"
         endpoint = str(spec.endpoint) if spec else "?"
-        return (
-            str(result.path),
-            endpoint,
-            "invalid",
-            "no",
-            "",
-            "",
-            f"{reason} ({len(result.errors)} errors: run loadspec validate)",
-        )
+        return (str(result.path), endpoint, "invalid", "no", "", "", f"{reason} {_see(result)}")
+    reason = "" if spec.runs_by_default else (spec.skip_reason or "(no reason given)")
+    status = spec.status.value
+    if result.verdict is Verdict.SKIPPED_WITH_PROBLEMS:
+        status, reason = f"{status}, with problems", f"{reason} {_see(result)}"
     return (
         str(result.path),
         str(spec.endpoint),
-        spec.status.value,
+        status,
         "yes" if spec.runs_by_default else "no",
         ",".join(t.value for t in spec.tokens),
         str(len(spec.steps)),
-        "" if spec.runs_by_default else (spec.skip_reason or "(no reason given)"),
+        reason,
     )
+
+
+def _see(result: SpecResult) -> str:
+    count = len(result.errors)
+    return f"({count} error{'' if count == 1 else 's'}: run loadspec validate)"
 
 
 def _table(rows: list[tuple[str, ...]]) -> str:

@@ -1,18 +1,23 @@
-"""`loadspec validate`: every problem in every spec, one line each."""
+"""`loadspec validate`: every problem in every spec, one line each, and a closing summary."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 from loadspec.cli.common import add_spec_options, check_options, spec_paths
 from loadspec.errors import Problem, Severity
-from loadspec.language import SpecResult, load_specs
+from loadspec.language import SpecResult, Verdict, load_specs
 
 __all__ = ["add_parser", "run"]
+
+# A warning repeated more often than this is shown once, with a count (--verbose: each).
+_GROUP_ABOVE = 3
 
 
 def add_parser(sub: Any) -> None:
@@ -20,12 +25,18 @@ def add_parser(sub: Any) -> None:
     parser = sub.add_parser(
         "validate",
         help="check spec files and report every problem",
-        description="Check spec files; print PATH:LINE: error|warning: "
-        "MESSAGE for each problem. Exit 0 when no errors, 1 "
+        description="Check spec files; print PATH:LINE: error|warning|note: "
+        "MESSAGE for each problem, then a summary. Exit 0 when no errors, 1 "
         "when any, 2 for a usage error.",
     )
     add_spec_options(parser)
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help=f"show every warning, even one repeated more than {_GROUP_ABOVE} times",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(run=run)
 
@@ -38,11 +49,12 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(_as_json(results), indent=2))
     else:
-        for result in results:
-            for problem in result.problems:
-                print(problem)
+        for line in _lines(results, verbose=args.verbose):
+            print(line)
+        if needs := _needs(results):
+            print(needs, file=sys.stderr)
         print(_summary(results), file=sys.stderr)
-    return 1 if any(r.errors or r.spec is None for r in results) else 0
+    return 1 if any(r.errors or r.verdict is Verdict.INVALID for r in results) else 0
 
 
 def _strict(result: SpecResult) -> SpecResult:
@@ -50,29 +62,91 @@ def _strict(result: SpecResult) -> SpecResult:
     return replace(result, problems=problems)
 
 
+def _lines(results: list[SpecResult], *, verbose: bool) -> Iterator[str]:
+    """Each problem and note in file order; a warning repeated often shown once, counted."""
+    repeats = Counter(p.message for r in results for p in r.warnings)
+    files = Counter(m for r in results for m in {p.message for p in r.warnings})
+    shown: set[str] = set()
+    for result in results:
+        lines: list[tuple[int, str]] = []
+        for problem in result.problems:
+            count = 1 if problem.is_error else repeats[problem.message]
+            if verbose or count <= _GROUP_ABOVE:
+                lines.append((problem.line, str(problem)))
+            elif problem.message not in shown:
+                shown.add(problem.message)
+                more = f"{count - 1} more like it in {_count(files[problem.message], 'file')}"
+                lines.append((problem.line, f"{problem} (and {more}; --verbose shows each)"))
+        if (note := _note(result)) is not None:
+            lines.append(note)
+        yield from (text for _, text in sorted(lines, key=lambda item: item[0]))
+
+
+def _note(result: SpecResult) -> tuple[int, str] | None:
+    """Why a file does not run although it is not invalid: not a spec, or skipped."""
+    if result.not_a_spec is not None:
+        return 0, f"{result.path}:0: note: {result.not_a_spec}"
+    spec = result.spec
+    if spec is None or result.verdict is not Verdict.SKIPPED_WITH_PROBLEMS:
+        return None
+    line = spec.source.line(("status",))
+    reason = spec.skip_reason or "no reason given"
+    return line, (
+        f"{result.path}:{line}: note: skipped, with problems (status {spec.status.value}: "
+        f"{reason}); they matter only when it runs (--include-skipped)"
+    )
+
+
+def _needs(results: list[SpecResult]) -> str | None:
+    uses = Counter(name for r in results for name in r.needs)
+    if not uses:
+        return None
+    names = ", ".join(f"{n} ({_count(c, 'file')})" for n, c in sorted(uses.items()))
+    return (
+        f"note: names the source system's configuration supplies, with no value here: "
+        f"{names}; a run needs them (--var NAME=VALUE, or --api-validation-config)"
+    )
+
+
 def _summary(results: list[SpecResult]) -> str:
-    bad = sum(1 for r in results if not r.ok)
+    verdicts = Counter(r.verdict for r in results)
+    skipped = verdicts[Verdict.SKIPPED] + verdicts[Verdict.SKIPPED_WITH_PROBLEMS]
+    troubled = verdicts[Verdict.SKIPPED_WITH_PROBLEMS]
+    with_problems = f" ({troubled} with problems)" if troubled else ""
+    not_specs = verdicts[Verdict.NOT_A_SPEC]
+    others = f", {_count(not_specs, 'not a spec', 'not specs')}" if not_specs else ""
     errors = sum(len(r.errors) for r in results)
     warnings = sum(len(r.warnings) for r in results)
     return (
-        f"{len(results)} spec files: {len(results) - bad} valid, {bad} invalid; "
-        f"{errors} errors, {warnings} warnings"
+        f"{_count(len(results), 'file')}: {verdicts[Verdict.RUNNABLE]} runnable, "
+        f"{skipped} skipped{with_problems}, {verdicts[Verdict.INVALID]} invalid{others}; "
+        f"{_count(errors, 'error')}, {_count(warnings, 'warning')}"
     )
+
+
+def _count(number: int, one: str, many: str | None = None) -> str:
+    return f"{number} {one if number == 1 else many or one + 's'}"
 
 
 def _as_json(results: list[SpecResult]) -> dict[str, Any]:
     return {
-        "files": [
-            {
-                "path": str(r.path),
-                "valid": r.ok,
-                "endpoint": str(r.spec.endpoint) if r.spec else None,
-                "status": r.spec.status.value if r.spec else None,
-                "problems": [_problem_json(p) for p in r.problems],
-            }
-            for r in results
-        ],
+        "files": [_file_json(r) for r in results],
         "summary": _summary(results),
+    }
+
+
+def _file_json(result: SpecResult) -> dict[str, Any]:
+    spec = result.spec
+    return {
+        "path": str(result.path),
+        "valid": result.ok,
+        "verdict": result.verdict.value,
+        "endpoint": str(spec.endpoint) if spec else None,
+        "status": spec.status.value if spec else None,
+        "skip_reason": spec.skip_reason if spec and not spec.runs_by_default else None,
+        "note": result.not_a_spec,
+        "needs": sorted(result.needs),
+        "problems": [_problem_json(p) for p in result.problems],
     }
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from jsonschema.exceptions import UnknownType, ValidationError
 from referencing.exceptions import Unresolvable
 
+from loadspec.contract.bundle import RefBases
 from loadspec.contract.lookup import Contract, Operation, load_contract
 from loadspec.contract.refs import at_pointer, follow, outside_ref
 from loadspec.contract.validators import Compiled, SchemaDocument
@@ -131,7 +132,7 @@ class _Media:
 
     media_type: str
     pointer: str | None  # JSON pointer of its schema in the contract, None when it has none
-    unverifiable: str | None = None  # why its schema cannot be checked, if it cannot
+    outside: str | None = None  # a `$ref` its schema needs that the contract does not hold
 
 
 class ResponseChecker:
@@ -142,13 +143,14 @@ class ResponseChecker:
         self._document = SchemaDocument.of(contract)
         pointer = _operation_pointer(contract, operation)
         self._responses = _responses(self._document.raw, operation.raw, pointer)
+        self._unresolved = contract.unresolved
         self._validators: dict[str, Compiled] = {}
         self._notes: dict[str, None] = {}
 
     @classmethod
-    def for_operation(cls, operation: Operation) -> ResponseChecker:
+    def for_operation(cls, operation: Operation, bases: RefBases | None = None) -> ResponseChecker:
         """The (cached) checker of `operation`; its contract is read through `load_contract`."""
-        return _checker(operation)
+        return _checker(operation, bases)
 
     @property
     def documented(self) -> tuple[str, ...]:
@@ -179,8 +181,10 @@ class ResponseChecker:
             return _content_type_violation(status, content_type, documented)
         if media.pointer is None or not _is_json(media.media_type):
             return None
-        if media.unverifiable is not None:
-            self._notes.setdefault(media.unverifiable)
+        if media.outside is not None:
+            why = self._unresolved.get(media.outside, "outside the contract")
+            note = f"{media.pointer}: not checked: it refers to {media.outside}, {why}"
+            self._notes.setdefault(note)
             return None
         return self._check_body(status, media, body)
 
@@ -224,8 +228,8 @@ def clear_cache() -> None:
 
 
 @functools.cache
-def _checker(operation: Operation) -> ResponseChecker:
-    return ResponseChecker(operation, load_contract(operation.contract))
+def _checker(operation: Operation, bases: RefBases | None) -> ResponseChecker:
+    return ResponseChecker(operation, load_contract(operation.contract, bases))
 
 
 def _operation_pointer(contract: Contract, operation: Operation) -> str:
@@ -270,12 +274,7 @@ def _media(doc: Mapping[str, Any], media_type: str, pointer: str | None) -> _Med
     clean = media_type.split(";", 1)[0].strip().lower()
     if pointer is None:
         return _Media(clean, None)
-    outside = outside_ref(doc, at_pointer(doc, pointer))
-    if outside is None:
-        return _Media(clean, pointer)
-    return _Media(
-        clean, pointer, f"{pointer}: not checked: it refers to {outside}, outside the contract"
-    )
+    return _Media(clean, pointer, outside_ref(doc, at_pointer(doc, pointer)))
 
 
 def _escape(key: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from loadspec.contract.bundle import RefBases, bundle
 from loadspec.errors import ContractError, did_you_mean
 
 __all__ = [
@@ -81,8 +82,9 @@ class Contract:
         path: the file it was read from.
         version: Swagger 2.0, OpenAPI 3.0 or OpenAPI 3.1.
         base_path: what every path is under: `basePath`, or the first server URL's path; or "".
-        raw: the whole parsed document.
+        raw: the whole parsed document, with mapped `$ref`s bundled in (`contract.bundle`).
         notes: things the file got wrong that were read leniently (for warnings, not errors).
+        unresolved: `$ref`s to mapped files that could not be read -> why (the file named).
     """
 
     path: Path
@@ -90,6 +92,7 @@ class Contract:
     base_path: str
     raw: Mapping[str, Any] = field(repr=False)
     notes: tuple[str, ...] = ()
+    unresolved: Mapping[str, str] = field(default_factory=dict, repr=False)
     _routes: tuple[_Route, ...] = field(init=False, repr=False)
     _by_length: Mapping[int, tuple[_Route, ...]] = field(init=False, repr=False)
 
@@ -104,26 +107,26 @@ class Contract:
         object.__setattr__(self, "_by_length", {n: tuple(r) for n, r in by_length.items()})
 
     @classmethod
-    def from_path(cls, path: Path | str) -> Contract:
+    def from_path(cls, path: Path | str, bases: RefBases | None = None) -> Contract:
         """Read and parse a JSON or YAML contract file."""
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise ContractError(path, f"cannot read the file: {exc}") from None
-        return cls.from_text(text, path)
+        return cls.from_text(text, path, bases)
 
     @classmethod
-    def from_text(cls, text: str, path: Path | str) -> Contract:
+    def from_text(cls, text: str, path: Path | str, bases: RefBases | None = None) -> Contract:
         """Parse contract text; JSON for `.json` files or text starting with `{`, else YAML."""
         path = Path(path)
         if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
-            return cls.from_dict(_parse_json(text, path), path)
-        return cls.from_dict(_parse_yaml(text, path), path)
+            return cls.from_dict(_parse_json(text, path), path, bases)
+        return cls.from_dict(_parse_yaml(text, path), path, bases)
 
     @classmethod
-    def from_dict(cls, data: object, path: Path | str) -> Contract:
-        """Check a parsed document's shape and version and index its operations."""
+    def from_dict(cls, data: object, path: Path | str, bases: RefBases | None = None) -> Contract:
+        """Check a document's shape and version, bundle its mapped `$ref`s, index operations."""
         path = Path(path)
         if not isinstance(data, Mapping):
             raise ContractError(path, f"expected a mapping at the top, found {_kind(data)}")
@@ -131,7 +134,8 @@ class Contract:
             raise ContractError(path, f"'paths' must be a mapping, not {_kind(data['paths'])}")
         version, notes = _detect_version(data, path)
         base_path, base_notes = _base_path(data, version)
-        return cls(path, version, base_path, data, notes + base_notes)
+        raw, unresolved = bundle(data, path, bases or RefBases())
+        return cls(path, version, base_path, raw, notes + base_notes, unresolved)
 
     def operations(self) -> Iterator[Operation]:
         """Every operation, in the order the contract lists them."""
@@ -179,15 +183,16 @@ class Contract:
                 yield route, score
 
 
-def load_contract(path: Path | str) -> Contract:
-    """The contract at `path`, parsed once per run and cached by resolved path."""
+def load_contract(path: Path | str, bases: RefBases | None = None) -> Contract:
+    """The contract at `path`, parsed once per run and cached by resolved path and `bases`."""
     # The same value comes from hundreds of specs: skip resolve()'s syscalls after the first.
-    key = _RESOLVED.get(str(path)) or _RESOLVED.setdefault(str(path), Path(path).resolve())
+    resolved = _RESOLVED.get(str(path)) or _RESOLVED.setdefault(str(path), Path(path).resolve())
+    key = (resolved, bases or RefBases())
     if key in _FAILED:
         raise ContractError(path, _FAILED[key])
     if key not in _LOADED:
         try:
-            _LOADED[key] = Contract.from_path(key)
+            _LOADED[key] = Contract.from_path(resolved, key[1])
         except ContractError as exc:
             _FAILED[key] = exc.reason
             raise
@@ -203,8 +208,8 @@ def clear_cache() -> None:
     _resolve.cache_clear()
 
 
-_LOADED: dict[Path, Contract] = {}
-_FAILED: dict[Path, str] = {}
+_LOADED: dict[tuple[Path, RefBases], Contract] = {}
+_FAILED: dict[tuple[Path, RefBases], str] = {}
 _RESOLVED: dict[str, Path] = {}
 
 

@@ -50,6 +50,7 @@ class FuzzSettings:
         checks: schemathesis checks to run (empty: all of them).
         seed: the seed that makes the run reproducible.
         request_timeout: seconds before a request counts as failed.
+        rate_limit: schemathesis' `rate-limit` (`300/m`), from a configuration's rateLimit.
     """
 
     base_url: str
@@ -59,6 +60,7 @@ class FuzzSettings:
     checks: tuple[str, ...] = ()
     seed: int = 0
     request_timeout: float = 10.0
+    rate_limit: str | None = None
 
     def __post_init__(self) -> None:
         if not self.phases:
@@ -177,6 +179,8 @@ def _config(plan: ContractPlan, settings: FuzzSettings) -> dict[str, Any]:
     }
     if settings.checks:
         config["checks"] = {"enabled": False, **{c: {"enabled": True} for c in settings.checks}}
+    if settings.rate_limit is not None:
+        config["rate-limit"] = settings.rate_limit
     return config
 
 

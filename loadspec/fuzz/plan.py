@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from loadspec.contract.bundle import RefBases
 from loadspec.contract.lookup import (
     Contract,
     ContractError,
@@ -134,12 +135,14 @@ class PlanOptions:
         variables: run variables, for pins.
         root: where `swagger:` paths resolve (None: above each spec).
         include_skipped: also fuzz specs whose status does not run by default.
+        ref_bases: where published `$ref`s are read from (default: the authors' prefix).
     """
 
     credentials: Credentials
     variables: Mapping[str, str] = field(default_factory=dict)
     root: Path | None = None
     include_skipped: bool = False
+    ref_bases: RefBases | None = None
 
 
 def plan_fuzz(results: Iterable[SpecResult], options: PlanOptions) -> FuzzPlan:
@@ -182,6 +185,16 @@ def _group(
 
 def _target(result: SpecResult, options: PlanOptions) -> tuple[FuzzTarget, Contract] | Excluded:
     spec = result.spec
+    if result.not_a_spec is not None:
+        return Excluded(result.path, None, result.not_a_spec, True)
+    if spec is not None and not spec.runs_by_default and not options.include_skipped:
+        why = f": {spec.skip_reason}" if spec.skip_reason else ""
+        return Excluded(
+            result.path,
+            str(spec.endpoint),
+            f"status {spec.status.value}{why}{_INCLUDE_HINT}",
+            True,
+        )
     if spec is None or result.errors:
         first = result.errors[0].message if result.errors else "cannot be read"
         endpoint = str(spec.endpoint) if spec else None
@@ -190,15 +203,7 @@ def _target(result: SpecResult, options: PlanOptions) -> tuple[FuzzTarget, Contr
             endpoint,
             f"the spec has errors: {first} (`loadspec validate {result.path}` lists them all)",
         )
-    if not spec.runs_by_default and not options.include_skipped:
-        why = f": {spec.skip_reason}" if spec.skip_reason else ""
-        return Excluded(
-            result.path,
-            str(spec.endpoint),
-            f"status {spec.status.value}{why}{_INCLUDE_HINT}",
-            True,
-        )
-    found = _operation(spec, options.root)
+    found = _operation(spec, options)
     if isinstance(found, str):
         return Excluded(spec.path, str(spec.endpoint), found)
     contract, operation = found
@@ -210,11 +215,12 @@ def _checked_target(
 ) -> tuple[FuzzTarget, Contract] | Excluded:
     remote = outside_ref(contract.raw, [operation.raw, shared_parameters(contract, operation)])
     if remote is not None:
+        why = contract.unresolved.get(remote, "outside the contract")
         return Excluded(
             spec.path,
             str(spec.endpoint),
             f"{operation.method} {operation.contract_path} in {shown(contract.path)} refers "
-            f"to {remote}, outside the contract (loadspec fetches nothing remote)",
+            f"to {remote}, {why} (loadspec fetches nothing remote)",
         )
     step = spec.main_request
     token = _token(spec)
@@ -224,15 +230,16 @@ def _checked_target(
     return FuzzTarget(operation, (spec.path,), token, pins), contract
 
 
-def _operation(spec: Spec, root: Path | None) -> tuple[Contract, Operation] | str:
+def _operation(spec: Spec, options: PlanOptions) -> tuple[Contract, Operation] | str:
     if not spec.swagger:
         return "no `swagger:` in its front matter: no contract to fuzz against"
+    root = options.root
     path = resolve_contract_path(spec.swagger, spec.path, root)
     if path is None:
         where = f"under --root {root}" if root else "above the spec or in the current folder"
         return f"contract file {spec.swagger!r} not found {where}"
     try:
-        contract = load_contract(path)
+        contract = load_contract(path, options.ref_bases or RefBases.of(root=root))
     except ContractError as exc:
         return f"contract cannot be used: {exc}"
     operation = contract.find_operation(spec.endpoint.method.value, spec.endpoint.route)

@@ -42,6 +42,13 @@ class Credentials:
         return cls(tokens)
 
     @classmethod
+    def configured(
+        cls, tokens: Mapping[TokenType, str], environ: Mapping[str, str] | None = None
+    ) -> Credentials:
+        """A configuration's tokens, each `LOADSPEC_TOKEN_<TYPE>` with a value winning."""
+        return cls.from_env(environ, **{kind.value: token for kind, token in tokens.items()})
+
+    @classmethod
     def single(cls, token: str) -> Credentials:
         """One token for every type, sent as `Bearer` (the embedded gateway knows no other)."""
         return cls(fixed=token)

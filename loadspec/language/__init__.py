@@ -14,13 +14,22 @@ if TYPE_CHECKING:
     from loadspec.language.check import CheckOptions
     from loadspec.language.reading import (
         SpecResult,
+        Verdict,
         find_spec_files,
         load_spec,
         load_specs,
         load_text,
     )
 
-__all__ = ["CheckOptions", "SpecResult", "find_spec_files", "load_spec", "load_specs", "load_text"]
+__all__ = [
+    "CheckOptions",
+    "SpecResult",
+    "Verdict",
+    "find_spec_files",
+    "load_spec",
+    "load_specs",
+    "load_text",
+]
 
 _READING = "loadspec.language.reading"
 __getattr__ = lazy_exports(

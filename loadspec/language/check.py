@@ -13,7 +13,13 @@ from loadspec.errors import Severity, did_you_mean
 from loadspec.language.loader import RawSpec
 from loadspec.language.model import Spec, Step
 from loadspec.language.sourcemap import Location
-from loadspec.templating.render import BUILTINS, TemplateSyntaxError, parse_template, template_names
+from loadspec.templating.render import (
+    BUILTINS,
+    SOURCE_CONFIG_NAMES,
+    TemplateSyntaxError,
+    parse_template,
+    template_names,
+)
 
 __all__ = ["CheckOptions", "check_spec"]
 
@@ -28,7 +34,9 @@ class CheckOptions:
     """What the checks may assume.
 
     Attributes:
-        variables: run variable names that will be given (`--var`, project config).
+        variables: run variable names that will be given (`--var`, project config); names
+            the source system's configuration supplies (`SOURCE_CONFIG_NAMES`) are known
+            without a value, and are recorded as needing one.
         root: where `swagger:` paths resolve; None for the nearest ancestor rule.
         contracts: whether to open contract files at all.
     """
@@ -47,35 +55,55 @@ def check_spec(spec: Spec, raw: RawSpec, options: CheckOptions) -> None:
 
 
 def _check_templates(spec: Spec, raw: RawSpec, variables: frozenset[str]) -> None:
+    unvalued = SOURCE_CONFIG_NAMES - variables
     defined = set(variables) | set(BUILTINS) | raw.excused
-    extracted: set[str] = set()
+    extracted = {name for step in (*spec.steps, *spec.unrun) for name in step.extract}
+    if spec.data is not None:
+        defined |= set(spec.data.columns)  # a row's columns are run variables
+    known = defined | SOURCE_CONFIG_NAMES | extracted
     for step in spec.steps:
-        if _all_defined(step, defined):
-            defined |= set(step.extract)
-            extracted |= set(step.extract)
-            continue
-        for location, name in _step_names(step, raw):
-            if name not in defined and not raw.broken:
-                # With a block unreadable, which names exist is unknown: report nothing.
-                _undefined(raw, location, name, extracted | set(variables))
-            elif name == "now_timestamp" and _is_id(location):
+        used = _used_names(step)
+        missing = None if used is None or "now_timestamp" in used else used - defined
+        if missing is not None and missing <= unvalued:
+            raw.needs |= missing  # what the slow pass below would record, and nothing else
+        else:
+            _check_step_names(step, raw, _Names(defined, unvalued, known))
+        defined |= set(step.extract)
+
+
+@dataclass(frozen=True, slots=True)
+class _Names:
+    defined: set[str]  # built in, given, or extracted by an earlier step
+    unvalued: frozenset[str]  # known to the source system's configuration, no value here
+    known: set[str]  # any of these, or extracted anywhere in the spec: never a typo
+
+
+def _check_step_names(step: Step, raw: RawSpec, names: _Names) -> None:
+    for location, name in _step_names(step, raw):
+        if name in names.defined:
+            if name == "now_timestamp" and _is_id(location):
                 raw.problem(
                     location,
                     "now_timestamp repeats within a second: under load this id "
                     "will collide; use {{unique_id}} (unique per user and iteration)",
                     Severity.WARNING,
                 )
-        extracted |= set(step.extract)
-        defined |= set(step.extract)
+        elif name in names.unvalued:
+            raw.needs.add(name)
+        elif not raw.broken:
+            # With a block unreadable, which names exist is unknown: report nothing.
+            _undefined(raw, location, name, names.known)
 
 
-def _all_defined(step: Step, defined: set[str]) -> bool:
-    """Quick pass without locations: every name defined, none worth a warning.
+def _used_names(step: Step) -> set[str] | None:
+    """Quick pass without locations: the names a step uses; None for a syntax error.
 
-    Locations (and so lines) are only worked out for the steps that have a problem.
+    Locations (and so lines) are only worked out for the steps that may have a problem.
     """
     strings = [step.path, step.x_on_behalf_of, step.wait.callback if step.wait else None]
     stack: list[Any] = [step.params, step.body, step.headers, step.form_fields]
+    if step.wait is not None:
+        stack.append(dict(step.wait.match))
     while stack:
         item = stack.pop()
         if isinstance(item, str):
@@ -84,21 +112,20 @@ def _all_defined(step: Step, defined: set[str]) -> bool:
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
+    used: set[str] = set()
     try:
         for text in strings:
             if text and "{{" in text:
-                names = parse_template(text).names
-                if "now_timestamp" in names or not defined.issuperset(names):
-                    return False
+                used.update(parse_template(text).names)
     except TemplateSyntaxError:
-        return False
-    return True
+        return None
+    return used
 
 
 def _step_names(step: Step, raw: RawSpec) -> Iterator[tuple[Location, str]]:
     values: list[tuple[str, Any]] = [(f, getattr(step, f)) for f in _TEMPLATED_FIELDS]
     if step.wait is not None:
-        values.append(("wait", {"callback": step.wait.callback}))
+        values.append(("wait", {"callback": step.wait.callback, "match": dict(step.wait.match)}))
     for field_name, value in values:
         base = (*step.location, field_name)
         try:
@@ -109,8 +136,16 @@ def _step_names(step: Step, raw: RawSpec) -> Iterator[tuple[Location, str]]:
 
 
 def _undefined(raw: RawSpec, location: Location, name: str, known: set[str]) -> None:
+    if name in known:  # extracted, but only by a later step (or one that does not run)
+        raw.problem(
+            location,
+            f"{{{{{name}}}}} is used before any step that runs extracts it: "
+            "move the extracting step first, or give it as a run variable",
+            Severity.WARNING,
+        )
+        return
     # Short names are too often near a built-in by chance ("uid" ~ "uuid") to call a typo.
-    candidates = known | set(BUILTINS) if len(name) >= _MIN_TYPO_LENGTH else known
+    candidates = known if len(name) >= _MIN_TYPO_LENGTH else known - set(BUILTINS)
     hint = did_you_mean(name, candidates, cutoff=0.8)
     if hint is not None:
         raw.problem(location, f"unknown template name {name!r}: did you mean {hint!r}?")
@@ -159,7 +194,12 @@ def _check_contract(spec: Spec, raw: RawSpec, root: Path | None) -> None:
     path = resolve_contract_path(spec.swagger, spec.path, root)
     if path is None:
         where = f"under {root}" if root else "beside the spec or in any folder above it"
-        raw.problem(("swagger",), f"swagger file {spec.swagger!r} not found {where}")
+        raw.problem(
+            ("swagger",),
+            f"swagger file {spec.swagger!r} not found {where}: the spec runs, but fuzzing "
+            "and contract checks leave it out",
+            Severity.WARNING,
+        )
         return
     try:
         contract = load_contract(path)
@@ -167,6 +207,6 @@ def _check_contract(spec: Spec, raw: RawSpec, root: Path | None) -> None:
         raw.problem(("swagger",), str(exc))
         return
     method, route = spec.endpoint.method.value, spec.endpoint.route
-    if contract.find_operation(method, route) is None:
-        why = contract.why_not_found(method, route)
+    why = contract.why_not_found(method, route)  # None when the operation is there
+    if why is not None:
         raw.problem(("endpoint",), f"endpoint {spec.endpoint} is not in {spec.swagger}: {why}")

@@ -28,6 +28,9 @@ _MARKER = re.compile(
 _NOT_LETTER = re.compile(r"[^a-z]")
 _YAML_LANGS = frozenset({"yaml", "yml"})
 _SECTION_TITLES = ((PREREQUISITES, "prerequisite"), (TEST_REQUEST, "testrequest"))
+_SKIP_LINE = "User-approved skip:"
+_SUMMARY = re.compile(r"^ {0,3}#{1,2}[ \t]*summary[ \t#]*$", re.M | re.I)
+_NEXT_SECTION = re.compile(r"^ {0,3}#{1,2}[ \t]", re.M)
 
 
 @dataclass(slots=True)
@@ -45,6 +48,9 @@ class RawSpec:
         broken: parts (`front` or a section name) whose YAML could not be read.
         json_blocks: sections holding a ```json block (documentation, never run).
         excused: names extracted by steps too broken to build; their uses are not reported.
+        no_front_matter: the file does not open with front matter (a README, not a spec).
+        summary_skip: the reason of a "User-approved skip:" line in the `## Summary`.
+        needs: names used that only the run gives a value (the source system's configuration).
     """
 
     path: str
@@ -57,6 +63,9 @@ class RawSpec:
     broken: set[str] = field(default_factory=set)
     json_blocks: set[str] = field(default_factory=set)
     excused: set[str] = field(default_factory=set)
+    no_front_matter: bool = False
+    summary_skip: str | None = None
+    needs: set[str] = field(default_factory=set)
 
     def problem(
         self, location: Location, message: str, severity: Severity = Severity.ERROR
@@ -104,12 +113,28 @@ def parse_text(text: str, path: str) -> RawSpec:
     """Front matter and step blocks of a spec's text, with every line kept."""
     raw = RawSpec(path)
     if not text.strip():
+        raw.no_front_matter = True
         raw.add(1, "empty file: a spec starts with '---' front matter")
         return raw
     body_start = _front_matter(raw, text)
     if body_start is not None:
         _sections(raw, text, body_start)
+        if _SKIP_LINE in text:
+            raw.summary_skip = _summary_skip(text, body_start)
     return raw
+
+
+def _summary_skip(text: str, offset: int) -> str | None:
+    """The reason of the source system's "User-approved skip: ..." line in `## Summary`."""
+    summary = _SUMMARY.search(text, offset)
+    at = text.find(_SKIP_LINE, summary.end()) if summary else -1
+    if summary is None or at == -1:
+        return None
+    following = _NEXT_SECTION.search(text, summary.end())
+    if following is not None and following.start() < at:
+        return None
+    end = text.find("\n", at)
+    return text[at + len(_SKIP_LINE) : end if end != -1 else len(text)].strip() or None
 
 
 def _front_matter(raw: RawSpec, text: str) -> int | None:
@@ -117,6 +142,7 @@ def _front_matter(raw: RawSpec, text: str) -> int | None:
     opening = _BOUNDARY.search(text)
     if opening is None or text[: opening.start()].strip() or not _HANDLER.detect(text.lstrip()):
         first = len(text) - len(text.lstrip("\n"))
+        raw.no_front_matter = True
         raw.add(text.count("\n", 0, first) + 1, "no front matter: a spec starts with a '---' line")
         return None
     line = text.count("\n", 0, opening.start()) + 1

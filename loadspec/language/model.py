@@ -12,16 +12,22 @@ from loadspec.language.sourcemap import SourceMap
 
 __all__ = [
     "DEFAULT_STATUSES",
+    "DataMode",
+    "DataScope",
+    "DataSource",
     "Endpoint",
     "Expect",
     "FileField",
     "HttpMethod",
     "OnFail",
+    "Pace",
+    "PaceKind",
     "Poll",
     "PrerequisitesScope",
     "Spec",
     "Status",
     "Step",
+    "TestRequestSteps",
     "TokenType",
     "Wait",
 ]
@@ -70,18 +76,21 @@ DEFAULT_STATUSES = frozenset({Status.VERIFIED, Status.PENDING, Status.SUCCESS, S
 
 
 class TokenType(enum.StrEnum):
-    """The kinds of credentials a step can send."""
+    """The kinds of credentials a step can send (the authors' tool's type names)."""
 
     STAFF = "staff"
     DIRECTORY = "directory"
     CLIENT = "client"
     APP = "app"
     ADMIN = "admin"
+    BUSINESS = "business"
+    INTERNAL = "internal"
+    OPERATOR = "operator"
 
     @property
     def scheme(self) -> str:
         """The Authorization scheme: admin/internal tokens use `Admin`, the rest `Bearer`."""
-        return "Admin" if self is TokenType.ADMIN else "Bearer"
+        return "Admin" if self in (TokenType.ADMIN, TokenType.INTERNAL) else "Bearer"
 
 
 class PrerequisitesScope(enum.StrEnum):
@@ -89,6 +98,13 @@ class PrerequisitesScope(enum.StrEnum):
 
     USER = "user"
     ITERATION = "iteration"
+
+
+class TestRequestSteps(enum.StrEnum):
+    """Which steps of the Test Request run: the first, as the source system runs it, or all."""
+
+    FIRST = "first"
+    ALL = "all"
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,14 +161,18 @@ class Wait:
     """Block until a callback for `callback` reaches the harness's webhook listener.
 
     Attributes:
-        callback: template of the key callbacks are matched by (e.g. `{{channel_uid}}`).
+        callback: template of the key callbacks are matched by (e.g. `{{channel_uid}}`), the
+            callback's `data.uid`.
         event: only callbacks of this event type match (any when None).
         timeout_ms: how long to wait before the step fails.
+        match: JSONPath into the callback body -> the value it must have (a template);
+            callbacks for the key that do not match are passed over.
     """
 
     callback: str
     event: str | None = None
     timeout_ms: float = 30_000.0
+    match: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +197,7 @@ class Step:
     """One request (or wait) of a spec.
 
     Attributes:
-        id: unique within the spec.
+        id: unique within its section (Prerequisites or Test Request).
         description: prose, not sent.
         method: HTTP method; None for a pure webhook wait.
         path: path template, e.g. `/business/communication/channels/{{channel_uid}}`.
@@ -196,6 +216,7 @@ class Step:
         file_fields: multipart file fields.
         wait: webhook wait (ours).
         poll: polling condition (ours).
+        skip_reason: why the step may fail and be skipped (`skipReason`: prose, not sent).
         extra: unknown keys, kept as written.
         line: line of the step in its file.
         location: where the step sits in the file, e.g. `("test_request", "steps", 0)`.
@@ -220,6 +241,7 @@ class Step:
     file_fields: tuple[FileField, ...] = ()
     wait: Wait | None = None
     poll: Poll | None = None
+    skip_reason: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     line: int = 0
     location: tuple[str | int, ...] = field(default=(), compare=False)
@@ -230,6 +252,71 @@ class Step:
         if self.method is None or self.path is None:
             return f"WAIT {self.id}"
         return f"{self.method.value} {self.path}"
+
+    @property
+    def key(self) -> str:
+        """Unique within the spec: its section and id (ids repeat across sections)."""
+        return f"{self.location[0]}.{self.id}" if self.location else self.id
+
+
+class PaceKind(enum.StrEnum):
+    """How a user spaces its iterations: Locust's `between`, `constant_pacing`, throughput."""
+
+    THINK = "thinkTime"
+    PACING = "pacing"
+    RATE = "rate"
+
+
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """A user's wait between iterations (`thinkTime: 0.5s-2s`, `pacing: 2s`, `rate: 5/s`).
+
+    Attributes:
+        kind: a pause after each iteration, a start every interval, or iterations per second.
+        low: seconds (think time's least, the pacing interval) or iterations per second.
+        high: think time's most, in seconds (equal to `low` when fixed).
+        text: as written, for messages.
+    """
+
+    kind: PaceKind
+    low: float
+    high: float = 0.0
+    text: str = ""
+
+
+class DataMode(enum.StrEnum):
+    """Which row of a data file comes next."""
+
+    SEQUENTIAL = "sequential"
+    RANDOM = "random"
+    UNIQUE = "unique"
+
+
+class DataScope(enum.StrEnum):
+    """Whether a row is taken per iteration or once per user."""
+
+    ITERATION = "iteration"
+    USER = "user"
+
+
+@dataclass(frozen=True, slots=True)
+class DataSource:
+    """A spec's data file (`data: {file: ..., mode: ..., scope: ...}`).
+
+    Attributes:
+        file: the file, resolved like `swagger:` paths.
+        mode: sequential (wraps), random, or unique (no row twice).
+        scope: a row per iteration or per user.
+        exhausted: with `unique`, what happens when rows run out: `stop` ends the run,
+            `wrap` starts over.
+        columns: the header row's names, the run variables a row sets.
+    """
+
+    file: Path
+    mode: DataMode = DataMode.SEQUENTIAL
+    scope: DataScope = DataScope.ITERATION
+    exhausted: str = "stop"
+    columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,8 +336,16 @@ class Spec:
         use_fallback_api: every step goes to the fallback API host.
         weight: relative weight of this spec's user class under load.
         prerequisites_scope: prerequisites once per user, or every iteration.
+        prerequisites_rerun_on: statuses that mean the setup vanished: a failed Test Request
+            step that sends a value the prerequisites extracted and gets one of them makes
+            the user run its prerequisites again (`prerequisitesRerunOn`).
         prerequisites: steps run before the test request.
-        test_request: the steps under test (the last is the main request).
+        test_request: the steps under test that run: the first only, as the source system
+            runs it, or all of them with `testRequestSteps: all` (ours).
+        test_request_steps: which steps of the Test Request run.
+        unrun: steps of the Test Request after the first, kept but not run (`first`).
+        pace: the spec's own wait between iterations (over the run's), if it sets one.
+        data: the spec's data file, if any.
         meta: every other front matter key, known or not, as written.
         source: line of each location in the file.
     """
@@ -267,8 +362,13 @@ class Spec:
     use_fallback_api: bool = False
     weight: int = 1
     prerequisites_scope: PrerequisitesScope = PrerequisitesScope.USER
+    prerequisites_rerun_on: tuple[int, ...] = (404, 409)
     prerequisites: tuple[Step, ...] = ()
     test_request: tuple[Step, ...] = ()
+    test_request_steps: TestRequestSteps = TestRequestSteps.FIRST
+    unrun: tuple[Step, ...] = ()
+    pace: Pace | None = None
+    data: DataSource | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
     source: SourceMap = field(default_factory=SourceMap, compare=False, repr=False)
 
@@ -284,7 +384,7 @@ class Spec:
 
     @property
     def main_request(self) -> Step | None:
-        """The last request step of the test request: the one the endpoint names."""
+        """The request the endpoint names: of the steps that run, `main_request` or the last."""
         requests = [s for s in self.test_request if s.method is not None]
         named = [s for s in requests if s.id == "main_request"]
         candidates = named or requests

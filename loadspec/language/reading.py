@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
+import enum
 import os
+import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from loadspec.errors import LoadspecError, Problem, SpecError
+from loadspec.errors import LoadspecError, Problem, Severity, SpecError
 from loadspec.language.build import build_spec
 from loadspec.language.check import CheckOptions, check_spec
 from loadspec.language.loader import decode, parse_text
 from loadspec.language.model import Spec
 
-__all__ = ["CheckOptions", "SpecResult", "find_spec_files", "load_spec", "load_specs", "load_text"]
+__all__ = [
+    "CheckOptions",
+    "SpecResult",
+    "Verdict",
+    "find_spec_files",
+    "load_spec",
+    "load_specs",
+    "load_text",
+]
+
+# The source system's tool skips these by name in its workflow folders.
+_NOT_SPECS = frozenset({"TEMPLATE.md"})
+_PATH_PARAM = re.compile(r"\{[^}]*\}")
+
+
+class Verdict(enum.StrEnum):
+    """What a file is, for people: whether it runs, and why not."""
+
+    RUNNABLE = "runnable"
+    SKIPPED = "skipped"
+    SKIPPED_WITH_PROBLEMS = "skipped, with problems"
+    INVALID = "invalid"
+    NOT_A_SPEC = "not a spec"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,11 +48,15 @@ class SpecResult:
         path: the file.
         spec: the model, when the file could be built at all.
         problems: errors and warnings, in file order.
+        needs: names used that only the run gives a value (the source system's configuration).
+        not_a_spec: why a file found in a folder is not a spec (None for a spec).
     """
 
     path: Path
     spec: Spec | None
     problems: tuple[Problem, ...]
+    needs: frozenset[str] = frozenset()
+    not_a_spec: str | None = None
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -45,6 +73,15 @@ class SpecResult:
         """A model was built and no problem is an error."""
         return self.spec is not None and not self.errors
 
+    @property
+    def verdict(self) -> Verdict:
+        """Runnable, skipped (with or without problems), invalid, or not a spec at all."""
+        if self.not_a_spec is not None:
+            return Verdict.NOT_A_SPEC
+        if self.spec is not None and not self.spec.runs_by_default:
+            return Verdict.SKIPPED_WITH_PROBLEMS if self.errors else Verdict.SKIPPED
+        return Verdict.RUNNABLE if self.ok else Verdict.INVALID
+
     def unwrap(self) -> Spec:
         """The spec, or `SpecError` with every error."""
         if self.spec is None or self.errors:
@@ -52,44 +89,114 @@ class SpecResult:
         return self.spec
 
 
-def load_text(text: str, path: Path, options: CheckOptions | None = None) -> SpecResult:
-    """Parse, build and check a spec's text."""
+def load_text(
+    text: str, path: Path, options: CheckOptions | None = None, *, in_folder: bool = False
+) -> SpecResult:
+    """Parse, build and check a spec's text; `in_folder`: found in a folder, not named."""
     raw = parse_text(text, str(path))
+    if in_folder and raw.no_front_matter:
+        return _not_a_spec(path, "no front matter")
     spec = build_spec(raw, path)
     if spec is not None:
         check_spec(spec, raw, options or CheckOptions())
     problems = sorted(raw.problems, key=lambda p: (p.line, not p.is_error))
-    return SpecResult(path, spec, tuple(problems))
+    return SpecResult(path, spec, tuple(problems), frozenset(raw.needs))
 
 
-def load_spec(path: Path, options: CheckOptions | None = None) -> SpecResult:
-    """Read one spec file; bad bytes, bad YAML and bad steps become problems, never exceptions."""
+def load_spec(
+    path: Path, options: CheckOptions | None = None, *, in_folder: bool = False
+) -> SpecResult:
+    """Read one spec file; bad bytes, bad YAML and bad steps become problems, never exceptions.
+
+    A file found in a folder (`in_folder`) without front matter is no spec: a README.
+    """
+    if in_folder and path.name in _NOT_SPECS:
+        return _not_a_spec(path, f"{path.name} is the source system's template")
     try:
-        data = path.read_bytes()
+        # Unbuffered: one read of the whole file, without Path.read_bytes' buffer and isatty().
+        with open(path, "rb", buffering=0) as handle:
+            data = handle.readall()
     except OSError as exc:
         return SpecResult(path, None, (Problem(str(path), 0, f"cannot read: {exc.strerror}"),))
     text, problems = decode(data, str(path))
     if text is None:
         return SpecResult(path, None, tuple(problems))
-    return load_text(text, path, options)
+    return load_text(text, path, options, in_folder=in_folder)
+
+
+def _not_a_spec(path: Path, why: str) -> SpecResult:
+    return SpecResult(path, None, (), not_a_spec=f"{why}: not a spec, skipped")
 
 
 def find_spec_files(paths: Iterable[Path]) -> list[Path]:
     """The files named, and every `*.md` below the folders named, in a stable order."""
-    found: list[Path] = []
+    return list(_found(paths))
+
+
+def _found(paths: Iterable[Path]) -> dict[Path, bool]:
+    """Each file, and whether it was found in a folder (True) rather than named."""
+    found: dict[Path, bool] = {}
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(_markdown_below(path)))
+            for below in sorted(_markdown_below(path)):
+                found.setdefault(below, True)
         elif path.is_file():
-            found.append(path)
+            found[path] = False
         else:
             raise LoadspecError(f"{path}: no such file or folder")
-    return list(dict.fromkeys(found))
+    return found
 
 
 def load_specs(paths: Iterable[Path], options: CheckOptions | None = None) -> list[SpecResult]:
-    """Every spec file under `paths`, loaded and checked."""
-    return [load_spec(path, options) for path in find_spec_files(paths)]
+    """Every spec file under `paths`, loaded and checked, then checked against each other."""
+    found = _found(paths)
+    results = [load_spec(path, options, in_folder=folder) for path, folder in found.items()]
+    return _same_operation(results)
+
+
+def _same_operation(results: list[SpecResult]) -> list[SpecResult]:
+    """Warn where two specs name one operation and only one of them runs by default.
+
+    The source system keeps one spec per endpoint; which one depends on its file order.
+    """
+    by_operation: dict[tuple[str, str], list[int]] = {}
+    for index, result in enumerate(results):
+        if result.spec is not None:
+            endpoint = result.spec.endpoint
+            route = _PATH_PARAM.sub("{}", endpoint.route.rstrip("/"))
+            by_operation.setdefault((endpoint.method.value, route), []).append(index)
+    for indexes in by_operation.values():
+        for index in indexes:
+            others = [results[i] for i in indexes if _runs(results[i]) != _runs(results[index])]
+            if others:
+                results[index] = _also_named(results[index], others)
+    return results
+
+
+def _runs(result: SpecResult) -> bool:
+    return result.spec is not None and result.spec.runs_by_default
+
+
+def _run_word(runs: bool) -> str:
+    return "runs" if runs else "does not run"
+
+
+def _also_named(result: SpecResult, others: list[SpecResult]) -> SpecResult:
+    spec = result.spec
+    if spec is None:
+        return result
+    names = ", ".join(f"{o.path} (status {o.spec.status.value})" for o in others if o.spec)
+    warning = Problem(
+        str(result.path),
+        spec.source.line(("status",)),
+        f"{spec.endpoint} is also named by {names}, which {_run_word(not spec.runs_by_default)}"
+        f" by default, while this spec (status {spec.status.value}) "
+        f"{_run_word(spec.runs_by_default)}; the source system keeps one spec per endpoint",
+        Severity.WARNING,
+        "$.status",
+    )
+    problems = sorted((*result.problems, warning), key=lambda p: (p.line, not p.is_error))
+    return replace(result, problems=tuple(problems))
 
 
 def _markdown_below(folder: Path) -> Iterator[Path]:

@@ -25,18 +25,24 @@ __all__ = ["STEP_KEYS", "StepReader"]
 STEP_KEYS = frozenset({
     "id", "description", "method", "path", "params", "body", "headers", "token", "extract",
     "expect", "onFail", "sleep", "x_on_behalf_of", "useFallback", "useFallbackApi",
-    "content_type", "form_fields", "file_fields", "wait", "poll",
+    "content_type", "form_fields", "file_fields", "wait", "poll", "skipReason",
 })  # fmt: skip
 _CONTENT_TYPES = frozenset({"json", "multipart", "form"})
 _NO_TOKEN = frozenset({"none", "anonymous"})
+_METHODS = {method.name: method for method in HttpMethod}
+_WAIT_KEYS = frozenset({"callback", "event", "timeout", "match"})
+_KEY_PATH = "$.data.uid"  # what the listener routes callbacks by: a match on it is the key
+# `x_on_behalf_of: true` (the source system's form) sends the configured business uid.
+ON_BEHALF_OF_BUSINESS = "{{business_uid}}"
 
 
 class StepReader(ValueReader):
-    """Reads `steps:` lists; step ids are unique across the spec's two blocks."""
+    """Reads `steps:` lists; step ids are unique within each block (the source system uses
+    them only in logs, and repeats them across Prerequisites and Test Request)."""
 
     def __init__(self, raw: RawSpec) -> None:
         super().__init__(raw)
-        self.step_ids: dict[str, int] = {}
+        self.step_ids: dict[tuple[str | int, str], int] = {}
 
     def steps(self, section: str) -> tuple[Step, ...]:
         if section not in self.raw.blocks or section in self.raw.broken:
@@ -59,6 +65,9 @@ class StepReader(ValueReader):
         return tuple(s for s in built if s is not None)
 
     def step(self, location: Location, value: Any) -> Step | None:
+        def at(key: str) -> Location:
+            return (*location, key)
+
         if not isinstance(value, Mapping):
             self.error(location, f"a step must be a mapping, found {kind_of(value)}")
             return None
@@ -66,43 +75,53 @@ class StepReader(ValueReader):
             if key not in STEP_KEYS:
                 self.warn((*location, key), self.unknown_key("step key", key, STEP_KEYS))
         step_id = self.step_id(location, value.get("id"))
+        token = self.token(at("token"), value) if "token" in value else TokenType.STAFF
         wait = self.wait((*location, "wait"), value.get("wait"))
         method, path = self.request(location, value, is_wait=wait is not None)
         if step_id is None or (wait is None and (method is None or path is None)):
             self.excuse(value.get("extract"))
             return None
         get = value.get
-
-        def at(key: str) -> Location:
-            return (*location, key)
-
         # Absent keys take the model's defaults without a call: this runs for every step.
         return Step(
             id=step_id,
             method=method,
             path=path,
-            description=self.text(at("description"), get("description")),
+            description=self.text(at("description"), get("description"))
+            if "description" in value
+            else None,
             params=self.params(at("params"), get("params")) if "params" in value else {},
             body=get("body"),
             headers=self.mapping(at("headers"), get("headers"), "headers")
             if "headers" in value
             else {},
-            token=self.token(at("token"), value),
+            token=token,
             extract=self.extract(at("extract"), get("extract")) if "extract" in value else {},
             expect=self.expect(at("expect"), get("expect")) if "expect" in value else Expect(),
             on_fail=self.enum(at("onFail"), get("onFail"), OnFail, "onFail") or OnFail.ABORT
             if "onFail" in value
             else OnFail.ABORT,
-            sleep_ms=self.millis(at("sleep"), get("sleep"), 0.0),
-            x_on_behalf_of=self.text(at("x_on_behalf_of"), get("x_on_behalf_of")),
-            use_fallback=self.flag(at("useFallback"), get("useFallback", get("useFallbackApi"))),
+            sleep_ms=self.millis(at("sleep"), get("sleep"), 0.0) if "sleep" in value else 0.0,
+            x_on_behalf_of=self.on_behalf_of(at("x_on_behalf_of"), get("x_on_behalf_of"), token)
+            if "x_on_behalf_of" in value
+            else None,
+            use_fallback=self.flag(at("useFallback"), get("useFallback", get("useFallbackApi")))
+            if "useFallback" in value or "useFallbackApi" in value
+            else False,
             content_type=self.content_type(at("content_type"), value)
             if "content_type" in value
             else "json",
-            form_fields=self.mapping(at("form_fields"), get("form_fields"), "form_fields"),
-            file_fields=self.file_fields(at("file_fields"), get("file_fields")),
+            form_fields=self.mapping(at("form_fields"), get("form_fields"), "form_fields")
+            if "form_fields" in value
+            else {},
+            file_fields=self.file_fields(at("file_fields"), get("file_fields"))
+            if "file_fields" in value
+            else (),
             wait=wait,
-            poll=self.poll(at("poll"), get("poll")),
+            poll=self.poll(at("poll"), get("poll")) if "poll" in value else None,
+            skip_reason=self.text(at("skipReason"), get("skipReason"))
+            if "skipReason" in value
+            else None,
             extra={k: v for k, v in value.items() if k not in STEP_KEYS},
             line=self.raw.source.line(location),
             location=location,
@@ -121,13 +140,15 @@ class StepReader(ValueReader):
             self.error((*location, "id"), f"step id must be text, found {kind_of(value)}")
             return None
         step_id, line = str(value), self.raw.source.line((*location, "id"))
-        if step_id in self.step_ids:
+        key = (location[0], step_id)
+        if key in self.step_ids:
             self.error(
                 (*location, "id"),
-                f"duplicate step id {step_id!r} (first at line {self.step_ids[step_id]})",
+                f"duplicate step id {step_id!r} in this section "
+                f"(first at line {self.step_ids[key]})",
             )
             return None
-        self.step_ids[step_id] = line
+        self.step_ids[key] = line
         return step_id
 
     def request(
@@ -139,13 +160,13 @@ class StepReader(ValueReader):
         method = None
         if raw_method is None:
             self.error(location, "step has no method")
-        elif not isinstance(raw_method, str) or raw_method.upper() not in HttpMethod.__members__:
+        elif not isinstance(raw_method, str) or raw_method.upper() not in _METHODS:
             self.error(
                 (*location, "method"),
                 unknown("HTTP method", str(raw_method), HttpMethod.__members__),
             )
         else:
-            method = HttpMethod(raw_method.upper())
+            method = _METHODS[raw_method.upper()]
         path = None
         if raw_path is None:
             self.error(location, "step has no path")
@@ -168,12 +189,26 @@ class StepReader(ValueReader):
         return params
 
     def token(self, location: Location, value: Mapping[str, Any]) -> TokenType | None:
-        if "token" not in value:
-            return TokenType.STAFF
         raw = value["token"]
         if raw is None or raw is False or (isinstance(raw, str) and raw.lower() in _NO_TOKEN):
             return None
         return self.enum(location, raw, TokenType, "token type")
+
+    def on_behalf_of(self, location: Location, value: Any, token: TokenType | None) -> str | None:
+        """The `X-On-Behalf-Of` template: text as written; `true` the business uid."""
+        if value is False or value is None:
+            return None
+        if value is not True:
+            return self.text(location, value)
+        if token is not TokenType.DIRECTORY:
+            self.warn(
+                location,
+                "x_on_behalf_of: true sends X-On-Behalf-Of only with a directory token "
+                "(as the source system does); this step's token is "
+                f"{token.value if token else 'none'}, so nothing is sent",
+            )
+            return None
+        return ON_BEHALF_OF_BUSINESS
 
     def extract(self, location: Location, value: Any) -> Mapping[str, str]:
         extract = self.mapping(location, value, "extract")
@@ -242,24 +277,40 @@ class StepReader(ValueReader):
         if value is None:
             return None
         wait = self.mapping(location, value, "wait")
-        callback = wait.get("callback")
+        match = self.wait_match((*location, "match"), wait.get("match"))
+        callback = wait.get("callback", match.get(_KEY_PATH))
         if not isinstance(callback, str) or not callback:
             self.error(
                 location,
                 "wait needs 'callback': the template callbacks are matched by, "
-                'e.g. "{{channel_uid}}"',
+                f'e.g. "{{{{channel_uid}}}}" (or match: {{"{_KEY_PATH}": ...}})',
             )
             return None
         for key in wait:
-            if key not in {"callback", "event", "timeout"}:
-                self.warn(
-                    (*location, key),
-                    self.unknown_key("wait key", key, frozenset({"callback", "event", "timeout"})),
-                )
+            if key not in _WAIT_KEYS:
+                self.warn((*location, key), self.unknown_key("wait key", key, _WAIT_KEYS))
         event = self.text((*location, "event"), wait.get("event"))
-        return Wait(
-            callback, event, self.millis((*location, "timeout"), wait.get("timeout"), 30_000.0)
-        )
+        timeout = self.millis((*location, "timeout"), wait.get("timeout"), 30_000.0)
+        return Wait(callback, event, timeout, match)
+
+    def wait_match(self, location: Location, value: Any) -> dict[str, Any]:
+        """`match: {JSONPath: value}`: each path compiles, each value is a scalar."""
+        if value is None:
+            return {}
+        found: dict[str, Any] = {}
+        for path, expected in self.mapping(location, value, "wait match").items():
+            here = (*location, str(path))
+            try:
+                compile_jsonpath(str(path))
+            except JsonPathSyntaxError as exc:
+                self.error(here, f"match: {exc}")
+                continue
+            if isinstance(expected, (dict, list)):
+                found_kind = kind_of(expected)
+                self.error(here, f"match {path!r}: expected a single value, found {found_kind}")
+                continue
+            found[str(path)] = expected
+        return found
 
     def poll(self, location: Location, value: Any) -> Poll | None:
         if value is None:

@@ -22,6 +22,7 @@ MAX_NODES = 100_000
 MAX_DEPTH = 64
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_CParser: Any = vars(yaml.cyaml).get("CParser") if _Base is not yaml.SafeLoader else None
 _TAG = "tag:yaml.org,2002:"
 _STR, _SEQ, _MAP = _TAG + "str", _TAG + "seq", _TAG + "map"
 
@@ -35,6 +36,14 @@ def _plain_tag(value: str) -> str:
 
 class _Loader(_Base):  # type: ignore[valid-type,misc]
     """The C loader with tag resolution memoised (PyYAML resolves in Python, per scalar)."""
+
+    def __init__(self, stream: str) -> None:
+        if _CParser is None:
+            super().__init__(stream)
+        else:
+            # The parser alone: the walk below constructs, and no path resolvers are
+            # registered, so the constructor's and resolver's per-loader state is never read.
+            _CParser.__init__(self, stream)
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode:
@@ -60,6 +69,23 @@ _SCALARS = {
     # Dates stay text: a spec's values are sent as JSON, and JSON has no dates.
     _TAG + "timestamp": None,
 }
+_INT, _BOOL, _NULL = _TAG + "int", _TAG + "bool", _TAG + "null"
+_SLOW = object()
+
+
+def _quick_scalar(tag: str, text: str) -> Any:
+    """What PyYAML's constructor makes of the common forms, without its calls; else `_SLOW`.
+
+    Plain decimals are nearly every int of a spec; YAML 1.1's octal (a leading 0), hex,
+    binary, sexagesimal and underscored forms, and every float, go through the constructor.
+    """
+    if tag == _INT:
+        if text.isdecimal() and text.isascii() and (text[0] != "0" or text == "0"):
+            return int(text)
+        return _SLOW
+    if tag == _BOOL:
+        return _Loader.bool_values.get(text.lower(), _SLOW)
+    return None if tag == _NULL else _SLOW
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +124,14 @@ def load_marked(
             reason = _yaml_reason(exc, first_line)
             problems.append(YamlProblem(line, f"YAML syntax error: {reason}"))
         return MarkedYaml(None, SourceMap(), problems)
+    except yaml.reader.ReaderError as exc:
+        line = first_line + text.count("\n", 0, exc.position)
+        character = f"#x{exc.character:04x}" if isinstance(exc.character, int) else "a byte"
+        problems.append(YamlProblem(line, f"YAML error: unacceptable character {character}"))
+        return MarkedYaml(None, SourceMap(), problems)
     except yaml.YAMLError as exc:
-        problems.append(YamlProblem(first_line, f"YAML error: {exc}"))
+        # One line: a report line is always `file:line: message`.
+        problems.append(YamlProblem(first_line, f"YAML error: {' '.join(str(exc).split())}"))
         return MarkedYaml(None, SourceMap(), problems)
     finally:
         loader.dispose()
@@ -163,7 +195,10 @@ class _Walker:
         tag, kind = node.tag, type(node)
         if kind is yaml.ScalarNode and tag in _SCALARS:
             construct = _SCALARS[tag]
-            return node.value if construct is None else construct(self.loader, node)
+            if construct is None:
+                return node.value
+            quick = _quick_scalar(tag, node.value)
+            return quick if quick is not _SLOW else self._construct(construct, node)
         if len(location) > self.max_length:
             self._problem(node, f"nested deeper than {MAX_DEPTH} levels")
             raise _Abort
@@ -173,6 +208,16 @@ class _Walker:
             return self._sequence(node, location)
         self._problem(node, f"unsupported YAML tag {tag!r}: tags are never executed")
         return None
+
+    def _construct(self, construct: Any, node: yaml.Node) -> Any:
+        # An explicit tag on a value it cannot read (`!!int x`, an empty `!!float`) is the
+        # author's mistake: a problem on its line, never a traceback.
+        try:
+            return construct(self.loader, node)
+        except (ValueError, IndexError, KeyError, TypeError, OverflowError, yaml.YAMLError):
+            name = node.tag.rsplit(":", 1)[-1]
+            self._problem(node, f"{node.value!r} is not a valid !!{name} value")
+            return None
 
     def _sequence(self, node: yaml.SequenceNode, location: Location) -> list[Any]:
         lines, first = self.source.lines, self.first_line
@@ -195,7 +240,7 @@ class _Walker:
             if type(key_node) is not yaml.ScalarNode:
                 self._problem(key_node, "mapping keys must be plain text, not a list or mapping")
                 continue
-            key = str(key_node.value)
+            key: str = key_node.value  # a scalar node's value is always its text
             child = (*location, key)
             if key in result:
                 where = lines[child]

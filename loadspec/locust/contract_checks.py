@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from loadspec.contract.bundle import RefBases
 from loadspec.contract.conformance import ResponseChecker, Sampler
 from loadspec.contract.lookup import Contract, ContractError, load_contract, resolve_contract_path
 from loadspec.runtime.calls import Reply
@@ -18,17 +19,20 @@ _PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}")
 
 
 def contract_checks(
-    specs: Iterable[CompiledSpec], root: Path | None, rate: float
-) -> tuple[dict[Path, dict[str, Check]], list[str]]:
+    specs: Iterable[CompiledSpec], root: Path | None, rate: float, bases: RefBases | None = None
+) -> tuple[dict[Path, dict[str, Check]], list[str], list[str]]:
     """Per spec file, a check for every step whose operation a loaded contract documents.
 
     A step is looked up in its own spec's contract first, then in the others' (a chain often
-    calls another API, e.g. the clients API from a gateway spec). Returns the checks and
-    notes on what cannot be checked.
+    calls another API, e.g. the clients API from a gateway spec). Returns the checks, notes on
+    what cannot be checked, and the contracts specs name that cannot be read (a configuration
+    problem: the run would go on unchecked).
     """
     specs = list(specs)
     sampler = Sampler(rate)
-    contracts, notes = _contracts(specs, root)
+    bases = bases or RefBases.of(root=root)
+    contracts, unreadable = _contracts(specs, root, bases)
+    notes = [f"{s.spec.path.name}: no swagger: no contract" for s in specs if not s.spec.swagger]
     pool = [c for c in contracts.values() if c is not None]
     checks: dict[Path, dict[str, Check]] = {}
     for compiled in specs:
@@ -38,19 +42,19 @@ def contract_checks(
         for step in (s.step for s in compiled.prerequisites + compiled.test_request):
             if step.method is None or step.path is None:
                 continue
-            checker = _checker(ordered, step.method.value, step.path)
+            checker = _checker(ordered, step.method.value, step.path, bases)
             if checker is None:
                 notes.append(
                     f"{compiled.spec.path.name}: {step.name} is in no loaded contract: "
                     "its responses are not checked"
                 )
                 continue
-            checks[compiled.spec.path][step.id] = _check(checker, sampler)
-    return checks, notes
+            checks[compiled.spec.path][step.key] = _check(checker, sampler)
+    return checks, notes, unreadable
 
 
 def _contracts(
-    specs: list[CompiledSpec], root: Path | None
+    specs: list[CompiledSpec], root: Path | None, bases: RefBases
 ) -> tuple[dict[Path, Contract | None], list[str]]:
     contracts: dict[Path, Contract | None] = {}
     notes: list[str] = []
@@ -58,13 +62,12 @@ def _contracts(
         spec = compiled.spec
         found = resolve_contract_path(spec.swagger, spec.path, root) if spec.swagger else None
         if found is None:
-            notes.append(
-                f"{spec.path.name}: no contract file found ({spec.swagger or 'no swagger:'})"
-            )
+            if spec.swagger:
+                notes.append(f"{spec.path}: no contract file found ({spec.swagger})")
             contracts[spec.path] = None
             continue
         try:
-            contracts[spec.path] = load_contract(found)
+            contracts[spec.path] = load_contract(found, bases)
         except ContractError as exc:
             notes.append(f"{spec.path.name}: {exc}")
             contracts[spec.path] = None
@@ -72,13 +75,13 @@ def _contracts(
 
 
 def _checker(
-    contracts: Sequence[Contract | None], method: str, path: str
+    contracts: Sequence[Contract | None], method: str, path: str, bases: RefBases
 ) -> ResponseChecker | None:
     route = _PLACEHOLDER.sub("{x}", path.split("?", 1)[0])
     for contract in contracts:
         operation = contract.find_operation(method, route) if contract else None
         if operation is not None:
-            return ResponseChecker.for_operation(operation)
+            return ResponseChecker.for_operation(operation, bases)
     return None
 
 

@@ -11,21 +11,22 @@ from typing import Any
 
 import gevent
 from locust.env import Environment
-from locust.exception import CatchResponseError
 from locust.runners import MasterRunner, WorkerRunner
 
 from loadspec.inputs.credentials import Credentials
 from loadspec.language.model import TokenType
-from loadspec.locust.junit import load_suite
+from loadspec.locust import ending, live, relay
 from loadspec.locust.options import LoadSettings
-from loadspec.locust.thresholds import evaluate
-from loadspec.reports.junit import write_junit
+from loadspec.locust.pacing import Pacer
+from loadspec.locust.split_stats import split_stats
+from loadspec.locust.transport import Failed
 from loadspec.webhooks import CallbackBox, Listener
 from loadspec.webhooks.defaults import DEFAULT_WEBHOOK_SECRET, SECRET_ENV
 
 __all__ = ["CALLBACK", "Harness", "harness_of", "install"]
 
 CALLBACK = "CALLBACK"
+GATEWAY_OPTION = "loadspec_embedded_gateway"
 _log = logging.getLogger("loadspec")
 
 
@@ -35,24 +36,39 @@ class Harness:
 
     Attributes:
         settings: the run's configuration.
-        tokens: credentials by type.
+        tokens: credentials by type, for any host but the embedded gateway.
+        gateway_tokens: the same with the embedded gateway's development token (None when a
+            host was configured, so it can never be sent elsewhere).
         box: where callbacks meet waits (None in a master, which runs no users).
-        listener: the webhook listener (None in a master).
+        listener: the webhook listener (a master's relays to the workers).
         gateway: the embedded gateway, when this process started it.
         wait_events: event types the loaded specs wait for.
+        pacer: paces every request of this process (a configuration's rateLimit), if set.
+        workload: the load model's iteration budget, arrival schedule and data rows
+            (`locust.workload.Workload`, set by the users module).
     """
 
     settings: LoadSettings
     tokens: Credentials
+    gateway_tokens: Credentials | None = None
     box: CallbackBox | None = None
     listener: Listener | None = None
     gateway: Any = None
     wait_events: frozenset[str | None] = field(default_factory=frozenset)
+    pacer: Pacer | None = None
+    workload: Any = None
 
-    @property
-    def webhook_url(self) -> str | None:
-        """The listener's URL, offered to specs as {{webhook_url}}."""
-        return None if self.listener is None else self.listener.url
+    def tokens_for(self, environment: Environment) -> Credentials:
+        """The credentials for the host users send to: the development token only for the
+        embedded gateway (a worker learns its URL with the master's spawn message)."""
+        gateway = getattr(environment.parsed_options, GATEWAY_OPTION, None)
+        if self.gateway_tokens is not None and gateway and environment.host == gateway:
+            return self.gateway_tokens
+        return self.tokens
+
+    def webhook_url_for(self, environment: Environment) -> str | None:
+        """The public listener's URL, offered to specs as {{webhook_url}}."""
+        return relay.advertised_url(environment, self.listener)
 
     def stop(self) -> None:
         """Stop the embedded gateway (no more callbacks), then the listener."""
@@ -84,39 +100,65 @@ def install(
 ) -> Harness:
     """Set up this process for a run (Locust's init event): gateway, tokens, listener."""
     settings = LoadSettings.from_options(environment.parsed_options, specs)
+    split_stats(environment)
     secret = os.environ.get(SECRET_ENV, DEFAULT_WEBHOOK_SECRET)
-    harness = Harness(settings, _tokens(), wait_events=wait_events)
+    harness = Harness(settings, *_tokens(environment, settings), wait_events=wait_events)
+    _configured(environment, settings, harness)
     runner = environment.runner
-    if not isinstance(runner, WorkerRunner) and not environment.host:
-        harness.gateway = _start_gateway(environment, harness.tokens, secret)
+    if not isinstance(runner, WorkerRunner) and not environment.host and harness.gateway_tokens:
+        harness.gateway = _start_gateway(environment, harness.gateway_tokens, secret)
+    limits = settings.webhooks
     if not isinstance(runner, MasterRunner):
-        harness.box = CallbackBox(events=wait_events or frozenset())
-        harness.listener = Listener(harness.box, secret, _reporter(environment)).start()
+        harness.box = CallbackBox.limited(limits, wait_events or frozenset())
+    harness.listener = relay.start_listener(
+        environment,
+        harness.box,
+        secret,
+        _reporter(environment),
+        limits=limits,
+        settings=settings.listener,
+    )
     environment.loadspec_harness = harness  # type: ignore[attr-defined]
-    if not isinstance(runner, WorkerRunner):
-        environment.events.quitting.add_listener(lambda **_: _judge_run(environment, settings))
-    environment.events.quitting.add_listener(lambda **_: harness.stop())
+    _on_end(environment, settings, harness)
+    live.show_in_web_ui(environment, settings)
+    environment.events.test_start.add_listener(lambda **_: live.watch_aborts(environment, settings))
     return harness
 
 
-def _judge_run(environment: Environment, settings: LoadSettings) -> None:
-    """At the end: thresholds decide the exit code; the JUnit report is written."""
-    outcomes = evaluate(settings.thresholds, environment.stats)
-    for outcome in outcomes:
-        (_log.info if outcome.passed else _log.error)("loadspec: %s", outcome)
-    if not all(outcome.passed for outcome in outcomes):
-        environment.process_exit_code = 1
-    if settings.junit is not None:
-        write_junit(settings.junit, load_suite(outcomes, environment.stats))
-        _log.info("loadspec: JUnit report written to %s", settings.junit)
+def _on_end(environment: Environment, settings: LoadSettings, harness: Harness) -> None:
+    events = environment.events
+    ending.interrupt_in_main()
+    events.test_stopping.add_listener(lambda **_: ending.on_stopping(environment, harness.box))
+    events.quitting.add_listener(
+        lambda **_: ending.on_quitting(environment, settings, harness.stop)
+    )
+    events.quit.add_listener(lambda **_: ending.on_quit(environment))
 
 
-def _tokens() -> Credentials:
+def _tokens(
+    environment: Environment, settings: LoadSettings
+) -> tuple[Credentials, Credentials | None]:
     from loadspec.stub.config import DEFAULT_TOKEN
 
-    # Without LOADSPEC_TOKEN_STAFF the embedded gateway's own dev token is used, in every
-    # process alike: a worker cannot know whether its master started the gateway.
-    return Credentials.from_env(staff=DEFAULT_TOKEN)
+    inputs = settings.inputs
+    tokens = Credentials.configured(inputs.tokens)
+    if inputs.host or (environment.host and not isinstance(environment.runner, WorkerRunner)):
+        # A host is named: its tokens only, never the gateway's development one.
+        return tokens, None
+    # Without LOADSPEC_TOKEN_STAFF the embedded gateway's own dev token is used, and only
+    # for it: `tokens_for` checks the host against the gateway the master announced.
+    return tokens, Credentials.configured({TokenType.STAFF: DEFAULT_TOKEN, **inputs.tokens})
+
+
+def _configured(environment: Environment, settings: LoadSettings, harness: Harness) -> None:
+    """The configuration's baseUrl as the host (unless --host), its rateLimit as pacing."""
+    inputs = settings.inputs
+    if inputs.host and not environment.host:
+        environment.host = inputs.host
+        _log.info("loadspec: host %s, the baseUrl of the api-validation configuration", inputs.host)
+    if inputs.rate_limit is not None:
+        harness.pacer = Pacer(inputs.rate_limit)
+        _log.info("loadspec: the configuration's rateLimit paces this process: %r", harness.pacer)
 
 
 def _start_gateway(environment: Environment, tokens: Credentials, secret: str) -> Any:
@@ -125,6 +167,8 @@ def _start_gateway(environment: Environment, tokens: Credentials, secret: str) -
     staff = tokens.tokens[TokenType.STAFF]
     gateway = StubServer(tokens=(staff,), secret=secret).start()
     environment.host = gateway.url
+    # Sent to the workers with every spawn message (Locust passes custom options on).
+    setattr(environment.parsed_options, GATEWAY_OPTION, gateway.url)
     _log.info(
         "loadspec: no --host given: started the embedded gateway at %s (pid %s); "
         "it stops when Locust quits",
@@ -141,7 +185,7 @@ def _reporter(environment: Environment) -> Any:
             name=name,
             response_time=0,
             response_length=size,
-            exception=None if failure is None else CatchResponseError(failure),
+            exception=None if failure is None else Failed(failure),
             context={},
         )
 

@@ -1,21 +1,24 @@
-"""A load run as JUnit test cases: one per threshold, one per stats row (failed if it failed)."""
+"""A load run as JUnit test cases: thresholds, baseline comparisons, then one per stats row."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from loadspec.locust.thresholds import Outcome
+from loadspec.locust.verdict import Verdict
 from loadspec.reports.junit import Case, Failure, Suite
 
 __all__ = ["load_suite"]
 
 
-def load_suite(outcomes: Sequence[Outcome], stats: Any) -> Suite:
-    """Thresholds and Locust's `RequestStats` rows as a JUnit suite."""
+def load_suite(verdict: Verdict, stats: Any) -> Suite:
+    """The verdict and Locust's `RequestStats` rows as a JUnit suite."""
     cases = [
         Case(o.threshold.text, "thresholds", failure=None if o.passed else Failure(str(o)))
-        for o in outcomes
+        for o in verdict.outcomes
+    ]
+    cases += [
+        Case(f"{c.row} {c.metric}", "baseline", failure=Failure(str(c)) if c.regressed else None)
+        for c in verdict.comparisons
     ]
     errors = _errors_by_row(stats)
     for (name, method), entry in sorted(stats.entries.items()):
@@ -23,9 +26,8 @@ def load_suite(outcomes: Sequence[Outcome], stats: Any) -> Suite:
         failure = Failure(
             f"{failed} of {entry.num_requests} failed", "\n".join(errors.get((name, method), []))
         )
-        cases.append(
-            Case(name, method, entry.total_response_time / 1000, failure if failed else None)
-        )
+        seconds = entry.total_response_time / 1000
+        cases.append(Case(f"{method} {name}", method, seconds, failure if failed else None))
     return Suite("loadspec", cases, seconds=_duration(stats))
 
 

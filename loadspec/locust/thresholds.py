@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from loadspec.errors import LoadspecError
+from loadspec.errors import ConfigError, did_you_mean
 
-__all__ = ["METRICS", "Outcome", "Threshold", "evaluate", "parse_threshold"]
+__all__ = [
+    "AGGREGATES",
+    "METRICS",
+    "Outcome",
+    "Threshold",
+    "check_rows",
+    "evaluate",
+    "parse_threshold",
+]
 
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
@@ -20,20 +28,15 @@ _OPERATORS: dict[str, Callable[[float, float], bool]] = {
 }
 _PERCENTILE = re.compile(r"p(\d{1,2}(?:\.\d+)?)\Z")
 _FORM = re.compile(
-    r"\s*(?:(?P<row>.+?)\s*:\s*)?(?P<metric>[a-z_0-9.]+)\s*(?P<op><=|>=|<|>)\s*"
-    r"(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|%)?\s*\Z"
+    r"\s*(?:(?P<row>.+?)\s*:\s*)?(?P<metric>[A-Za-z_0-9.]+)\s*(?P<op><=|>=|<|>)\s*"
+    r"(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|%)?\s*(?::\s*(?P<abort>abort)\s*)?\Z"
 )
-
-METRICS = (
-    "avg",
-    "max",
-    "median",
-    "pNN (p50, p95, p99.9, ...)",
-    "fail_rate",
-    "failures",
-    "requests",
-    "rps",
-)
+_TIMES = frozenset({"avg", "max", "min", "median"})
+_COUNTS = frozenset({"failures", "requests", "rps"})
+_NAMES = (*sorted(_TIMES), "fail_rate", *sorted(_COUNTS), "p50", "p90", "p95", "p99")
+METRICS = ("avg", "max", "min", "median", "pNN (p50, p95, p99.9, ...)", *_NAMES[4:8])
+AGGREGATES = ("WAIT", "CALLBACK")
+"""Row prefixes that name the aggregate of every wait, or of every callback."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +45,12 @@ class Threshold:
 
     Attributes:
         text: as the user wrote it.
-        row: the stats row it is about (None: the aggregated row).
+        row: the stats row it is about (None: the requests' aggregate; WAIT, CALLBACK:
+            the aggregate of those rows).
         metric: what is measured.
         op: the comparison.
         value: the bound (milliseconds for times, a ratio for fail_rate).
+        abort: stop the run as soon as the criterion is breached.
     """
 
     text: str
@@ -53,6 +58,12 @@ class Threshold:
     metric: str
     op: str
     value: float
+    abort: bool = False
+
+    @property
+    def unit(self) -> str:
+        """How the measured value reads: ms, %, or nothing for counts."""
+        return "%" if self.metric == "fail_rate" else "" if self.metric in _COUNTS else "ms"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +72,7 @@ class Outcome:
 
     Attributes:
         threshold: the criterion.
-        actual: the measured value (None when its row did not exist).
+        actual: the measured value (None when its row has no data).
         passed: whether the criterion held.
     """
 
@@ -69,32 +80,66 @@ class Outcome:
     actual: float | None
     passed: bool
 
+    @property
+    def measured(self) -> str:
+        """The measured value with its unit ("no data" for a row that saw nothing)."""
+        if self.actual is None:
+            return "no data"
+        if self.threshold.metric == "fail_rate":
+            return f"{self.actual * 100:.2f}%"
+        unit = self.threshold.unit
+        return f"{self.actual:.4g}" + (f" {unit}" if unit else "")
+
     def __str__(self) -> str:
-        verdict = "passed" if self.passed else "FAILED"
-        actual = "no such row" if self.actual is None else f"{self.actual:g}"
-        return f"threshold {self.threshold.text}: {verdict} (actual {actual})"
+        verdict = "passed" if self.passed else "breached"
+        return f"threshold {self.threshold.text}: {verdict} (measured {self.measured})"
 
 
 def parse_threshold(text: str) -> Threshold:
-    """`[ROW:]METRIC OP VALUE[ms|s|%]`; a clear `LoadspecError` otherwise."""
+    """`[ROW:]METRIC OP VALUE[ms|s|%][:abort]`; a clear `ConfigError` otherwise."""
     match = _FORM.match(text)
     if match is None:
-        raise LoadspecError(
+        raise ConfigError(
             f"--threshold {text!r} is not [ROW:]METRIC<VALUE (e.g. 'p95<300', "
-            "'fail_rate<1%', 'WAIT channel_active:p99<5000')"
+            "'fail_rate<1%', 'WAIT channel_active:p99<5000', 'fail_rate<5%:abort')"
         )
     metric = match["metric"]
-    if not (
-        metric in {"avg", "max", "median", "fail_rate", "failures", "requests", "rps"}
-        or _PERCENTILE.match(metric)
-    ):
-        raise LoadspecError(
-            f"--threshold {text!r}: unknown metric {metric!r} (one of {', '.join(METRICS)})"
-        )
-    value = float(match["value"])
-    unit = match["unit"]
-    value = value * 1000 if unit == "s" else value / 100 if unit == "%" else value
-    return Threshold(text, match["row"], metric, match["op"], value)
+    if not (metric in _NAMES or _PERCENTILE.match(metric)):
+        raise ConfigError(f"--threshold {text!r}: unknown metric {metric!r}{_hint(metric)}")
+    value = _value(text, metric, float(match["value"]), match["unit"])
+    return Threshold(text, match["row"], metric, match["op"], value, bool(match["abort"]))
+
+
+def _hint(metric: str) -> str:
+    if percentile := re.match(r"p(\d{1,2}(?:\.\d+)?)", metric):
+        return f": did you mean {percentile[0]!r}?"
+    near = did_you_mean(metric, _NAMES, cutoff=0.6)
+    return f": did you mean {near!r}?" if near else f" (one of {', '.join(METRICS)})"
+
+
+def _value(text: str, metric: str, value: float, unit: str | None) -> float:
+    if metric == "fail_rate":
+        if unit in ("ms", "s") or (unit is None and value >= 1):
+            raise ConfigError(
+                f"--threshold {text!r}: fail_rate is a share: write it as a percentage "
+                f"('fail_rate<{value:g}%') or a ratio below 1 ('fail_rate<0.01')"
+            )
+        return value / 100 if unit == "%" else value
+    if unit == "%" or (unit is not None and metric in _COUNTS):
+        raise ConfigError(f"--threshold {text!r}: {metric} takes no unit {unit!r}")
+    return value * 1000 if unit == "s" else value
+
+
+def check_rows(thresholds: Iterable[Threshold], rows: Collection[str]) -> None:
+    """Every threshold's row is one the specs make (or an aggregate); `ConfigError` if not."""
+    for threshold in thresholds:
+        row = threshold.row
+        if row is None or row in rows or row in AGGREGATES or row.startswith("CALLBACK "):
+            continue
+        near = did_you_mean(row, rows, cutoff=0.6)
+        named = sorted(r for r in rows if " " in r) or sorted(rows)
+        hint = f": did you mean {near!r}?" if near else f" (rows: {', '.join(named)})"
+        raise ConfigError(f"--threshold {threshold.text!r}: no such row {row!r}{hint}")
 
 
 def evaluate(thresholds: Iterable[Threshold], stats: Any) -> list[Outcome]:
@@ -109,24 +154,32 @@ def evaluate(thresholds: Iterable[Threshold], stats: Any) -> list[Outcome]:
 
 
 def _entry(stats: Any, row: str | None) -> Any:
+    # Imported here: parsing thresholds (at a locustfile's import) needs no locust stats.
+    from loadspec.locust.split_stats import aggregate_of
+
     if row is None:
         return stats.total
+    if row in AGGREGATES:
+        return aggregate_of(stats, row)
     for (name, method), entry in stats.entries.items():
         if row in (name, f"{method} {name}"):
             return entry
     return None
 
 
-def _measure(entry: Any, metric: str) -> float:
+def _measure(entry: Any, metric: str) -> float | None:
+    if metric in ("failures", "requests"):
+        return float(entry.num_failures if metric == "failures" else entry.num_requests)
+    if not entry.num_requests:
+        return None
     if percentile := _PERCENTILE.match(metric):
         return float(entry.get_response_time_percentile(float(percentile[1]) / 100))
     measures: dict[str, Callable[[Any], float]] = {
         "avg": lambda e: e.avg_response_time,
         "max": lambda e: e.max_response_time,
+        "min": lambda e: e.min_response_time,
         "median": lambda e: e.median_response_time,
         "fail_rate": lambda e: e.fail_ratio,
-        "failures": lambda e: e.num_failures,
-        "requests": lambda e: e.num_requests,
         "rps": lambda e: e.total_rps,
     }
     return float(measures[metric](entry))

@@ -2,32 +2,53 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import socket
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 import gevent
 from locust.contrib.fasthttp import FastHttpUser
-from locust.exception import CatchResponseError
 
+from loadspec.locust.pacing import Pacer
+from loadspec.locust.resets import count_every_reset
 from loadspec.runtime.calls import Call, Reply
 from loadspec.runtime.engine import Judge
 
-__all__ = ["FastHttpTransport"]
+__all__ = ["Failed", "FastHttpTransport", "row_name"]
+
+count_every_reset()
 
 
 class FastHttpTransport:
     """Sends the engine's calls with a user's FastHttpSession; every outcome is a stats row."""
 
-    def __init__(self, user: FastHttpUser, fallback_host: str | None = None) -> None:
+    def __init__(
+        self,
+        user: FastHttpUser,
+        fallback_host: str | None = None,
+        pacer: Pacer | None = None,
+        mask: Callable[[str], str] = str,
+    ) -> None:
         self.user = user
         self.fallback_host = fallback_host.rstrip("/") if fallback_host else None
+        self.pacer = pacer
+        # Every failure text reaches every report through here: the last place to mask it.
+        self.mask = mask
 
     def exchange(self, call: Call, judge: Judge) -> Reply:
-        """Send `call`; mark it failed in the stats with the judge's message, if any."""
+        """Send `call` (in its turn, when the run is paced); mark it failed in the stats with
+        the judge's message, if any."""
+        if self.pacer is None:
+            return self._exchange(call, judge)
+        with self.pacer.turn():
+            return self._exchange(call, judge)
+
+    def _exchange(self, call: Call, judge: Judge) -> Reply:
         url = self._url(call)
         data, headers = _payload(call)
         started = time.perf_counter()
@@ -35,7 +56,7 @@ class FastHttpTransport:
         with self.user.client.request(
             call.method,
             url,
-            name=call.name,
+            name=row_name(call.method, call.name),
             data=data,  # type: ignore[arg-type]
             headers=headers,
             catch_response=True,
@@ -45,17 +66,17 @@ class FastHttpTransport:
             if failure is None:
                 response.success()
             else:
-                response.failure(failure)
+                response.failure(Failed(self.mask(failure)))
         return reply
 
     def record(self, kind: str, name: str, elapsed_ms: float, failure: str | None) -> None:
         """A stats row for what is not one request: a wait, or a request never sent."""
         self.user.environment.events.request.fire(
             request_type=kind,
-            name=name,
+            name=row_name(kind, name),
             response_time=elapsed_ms,
             response_length=0,
-            exception=None if failure is None else CatchResponseError(failure),
+            exception=None if failure is None else Failed(self.mask(failure)),
             context={},
         )
 
@@ -70,6 +91,20 @@ class FastHttpTransport:
         if call.use_fallback and self.fallback_host:
             return self.fallback_host + path
         return path
+
+
+class Failed(Exception):
+    """A failed request's message, shown as its plain text in every report."""
+
+    def __repr__(self) -> str:
+        # Locust keys and shows failures by repr(exception): the text itself, not
+        # `CatchResponseError('...')` with its quotes escaped.
+        return str(self)
+
+
+def row_name(kind: str, name: str) -> str:
+    """A stats row's name without its method: Locust shows the type in its own column."""
+    return name.removeprefix(f"{kind} ")
 
 
 def _payload(call: Call) -> tuple[bytes | None, dict[str, str]]:
@@ -110,13 +145,23 @@ def _multipart(
 def _reply(response: Any, elapsed_ms: float) -> Reply:
     if not response.status_code:
         error = getattr(response, "error", None)
-        return Reply(0, elapsed_ms=elapsed_ms, error=_describe(error))
+        return Reply(0, elapsed_ms=elapsed_ms, error=_describe(error), refused=_refused(error))
     headers = response.headers or {}
     return Reply(
         response.status_code,
         body=response.content or b"",
         content_type=headers.get("content-type"),
         elapsed_ms=elapsed_ms,
+    )
+
+
+_UNREACHABLE = frozenset({errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH})
+
+
+def _refused(error: Any) -> bool:
+    """No connection could be made: nothing listens there, or no route to it."""
+    return isinstance(error, socket.gaierror) or (
+        isinstance(error, OSError) and error.errno in _UNREACHABLE
     )
 
 

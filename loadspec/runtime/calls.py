@@ -53,6 +53,7 @@ class Reply:
         content_type: the Content-Type header, if any.
         elapsed_ms: time to the complete response.
         error: connection error, timeout, reset... (None when a response arrived).
+        refused: no connection could be made at all (nothing listens, no route to the host).
     """
 
     status: int
@@ -60,6 +61,7 @@ class Reply:
     content_type: str | None = None
     elapsed_ms: float = 0.0
     error: str | None = None
+    refused: bool = False
     _document: tuple[bool, Any] | None = field(default=None, repr=False)
 
     def json(self) -> tuple[bool, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from loadspec.language.model import Spec, Step
 from loadspec.templating.extract import Extractor, JsonPath, compile_jsonpath
-from loadspec.templating.render import Compiled, compile_value
+from loadspec.templating.render import Compiled, compile_value, template_names
 
 __all__ = ["CompiledSpec", "CompiledStep", "compile_spec"]
 
@@ -27,6 +27,8 @@ class CompiledStep:
         extractor: the step's `extract`, compiled.
         poll_until: the poll condition's JSONPath, when polling.
         wait_key: renders the webhook wait's key, when waiting.
+        wait_match: the wait's `match` conditions: JSONPath and the value it renders.
+        uses: the names its request's templates take (path, query, body, headers, forms).
     """
 
     step: Step
@@ -39,6 +41,8 @@ class CompiledStep:
     extractor: Extractor
     poll_until: JsonPath | None
     wait_key: Compiled | None
+    wait_match: tuple[tuple[JsonPath, Compiled], ...] = ()
+    uses: frozenset[str] = frozenset()
 
     @property
     def sends(self) -> bool:
@@ -59,6 +63,11 @@ class CompiledSpec:
     spec: Spec
     prerequisites: tuple[CompiledStep, ...]
     test_request: tuple[CompiledStep, ...]
+
+    @property
+    def rerun_row(self) -> str:
+        """The name of the SETUP row counting each time its prerequisites run again."""
+        return f"{self.spec.path.stem} (prerequisites again)"
 
     @property
     def wait_events(self) -> frozenset[str | None]:
@@ -89,7 +98,17 @@ def compile_step(step: Step) -> CompiledStep:
         extractor=Extractor.from_mapping(step.extract),
         poll_until=compile_jsonpath(step.poll.until) if step.poll else None,
         wait_key=compile_value(step.wait.callback) if step.wait else None,
+        wait_match=tuple(
+            (compile_jsonpath(path), compile_value(value))
+            for path, value in (step.wait.match.items() if step.wait else ())
+        ),
+        uses=_names_used(step),
     )
+
+
+def _names_used(step: Step) -> frozenset[str]:
+    sent = (step.path, step.params, step.body, step.headers, step.x_on_behalf_of, step.form_fields)
+    return frozenset(name for _, name in template_names(list(sent)))
 
 
 def _optional(value: Any) -> Compiled | None:

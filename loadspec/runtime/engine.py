@@ -17,16 +17,21 @@ from typing import Any, Protocol
 
 from loadspec.errors import LoadspecError
 from loadspec.inputs.credentials import Credentials, token_env
+from loadspec.inputs.masking import mask
 from loadspec.language.model import OnFail, PrerequisitesScope
 from loadspec.runtime.calls import Call, Reply, excerpt
 from loadspec.runtime.compiled import CompiledSpec, CompiledStep
+from loadspec.templating.extract import JsonPath
 from loadspec.templating.render import RenderContext, RenderError, as_text
 
-__all__ = ["WAIT", "Callbacks", "Judge", "SpecRunner", "Transport"]
+__all__ = ["SETUP", "WAIT", "Callbacks", "Judge", "SpecRunner", "Transport"]
 
 WAIT = "WAIT"
+SETUP = "SETUP"
 _OCTETS = "application/octet-stream"
 _MAX_BACKOFF_S = 10.0
+# A target that refuses connections is retried sooner: it may be back in a moment.
+_MAX_REFUSED_BACKOFF_S = 2.0
 _log = logging.getLogger("loadspec.runtime")
 
 Judge = Callable[[Reply], "str | None"]
@@ -51,14 +56,24 @@ class Transport(Protocol):
 class Callbacks(Protocol):
     """Where webhook waits find their callbacks (the listener's box)."""
 
-    def wait(self, key: str, event: str | None, timeout: float) -> Mapping[str, Any] | None:
-        """The first callback about `key` (of `event`, if given), or None at the timeout."""
+    def wait(
+        self, key: str, event: str | None, timeout: float, label: str = ""
+    ) -> Mapping[str, Any] | None:
+        """The first callback about `key` (of `event`, if given), or None at the timeout.
+
+        `label` (the step id) names a wait still pending when the run ends.
+        """
         ...
 
 
 @dataclass(slots=True)
 class SpecRunner:
     """One load user's run of one spec: prerequisites once (or per iteration), then tests.
+
+    When a Test Request step that sends a value the prerequisites extracted fails with a
+    status of the spec's `prerequisites_rerun_on` (404, 409: that state vanished, e.g. the
+    gateway restarted), the prerequisites run again at the next iteration, counted in a
+    `SETUP` row. An iteration whose request found nothing listening backs off (0.5 s ... 2 s).
 
     Attributes:
         spec: the compiled spec.
@@ -67,7 +82,7 @@ class SpecRunner:
         variables: run variables.
         callbacks: the webhook listener's box (None where no listener runs).
         webhook_url: the URL callbacks should be sent to.
-        contract_checks: step id -> a check of its reply against the contract (sampled by
+        contract_checks: `Step.key` -> a check of its reply against the contract (sampled by
             the check itself); a message it returns fails the request.
     """
 
@@ -82,10 +97,13 @@ class SpecRunner:
     _aborts: int = field(default=0, init=False)
     _sent: int = field(default=0, init=False)
     _idle: int = field(default=0, init=False)
+    _vanished: bool = field(default=False, init=False)
+    _refused: bool = field(default=False, init=False)
+    _refusals: int = field(default=0, init=False)
 
     def iteration(self) -> bool:
         """One iteration; False when a step aborted it. Failures never raise."""
-        sent = self._sent
+        sent, self._refused = self._sent, False
         completed = self._iteration()
         if completed or self._sent > sent:
             self._idle = 0
@@ -94,7 +112,34 @@ class SpecRunner:
             # happen next time, so back off instead of spinning through failures.
             self._idle += 1
             self.transport.sleep(_backoff(self._idle))
+        if self._vanished:
+            self._forget_setup()
+        self._back_off_if_refused()
         return completed
+
+    def _forget_setup(self) -> None:
+        """What the prerequisites made is gone: run them again next time, counted."""
+        self._vanished, self._prepared = False, None
+        self.transport.record(SETUP, self.spec.rerun_row, 0.0, None)
+
+    def _back_off_if_refused(self) -> None:
+        if not self._refused:
+            self._refusals = 0
+            return
+        self._refusals += 1
+        if not self._aborts:  # an aborted setup backs off before its next try already
+            self.transport.sleep(_backoff(self._refusals, _MAX_REFUSED_BACKOFF_S))
+
+    def _note(self, compiled: CompiledStep, reply: Reply) -> None:
+        """What a failed reply says about the target: nothing listens, or the setup is gone."""
+        self._refused = self._refused or reply.refused
+        prepared = self._prepared
+        if (
+            prepared
+            and reply.status in self.spec.spec.prerequisites_rerun_on
+            and not compiled.uses.isdisjoint(prepared)
+        ):
+            self._vanished = True
 
     def _iteration(self) -> bool:
         context = self._context()
@@ -135,7 +180,7 @@ class SpecRunner:
             if mode is OnFail.ABORT:
                 return False
             if mode is OnFail.WARN:
-                _log.warning("%s (onFail: warn, going on)", failure)
+                _log.warning("%s (onFail: warn, going on)", mask(failure, self.tokens.secrets))
         return True
 
     def _step(self, compiled: CompiledStep, context: RenderContext) -> str | None:
@@ -158,7 +203,9 @@ class SpecRunner:
             return failure
 
         self._sent += 1
-        self.transport.exchange(call, judge)
+        reply = self.transport.exchange(call, judge)
+        if failure is not None:
+            self._note(compiled, reply)
         return failure
 
     def _call(self, compiled: CompiledStep, context: RenderContext) -> Call:
@@ -199,7 +246,7 @@ class SpecRunner:
 
     def _judge(self, compiled: CompiledStep, reply: Reply, context: RenderContext) -> str | None:
         failure = self._judge_reply(compiled, reply, context)
-        check = self.contract_checks.get(compiled.step.id) if failure is None else None
+        check = self.contract_checks.get(compiled.step.key) if failure is None else None
         violation = check(reply) if check is not None else None
         return failure if violation is None else f"{compiled.step.id}: {violation}"
 
@@ -252,7 +299,9 @@ class SpecRunner:
                 return failure
 
             self._sent += 1
-            self.transport.exchange(poll_call, judge)
+            reply = self.transport.exchange(poll_call, judge)
+            if reply.error is not None or reply.status not in step.expect.status:
+                self._note(compiled, reply)
             elapsed = time.monotonic() - started
             if holds:
                 self.transport.record(WAIT, step.id, elapsed * 1000, None)
@@ -292,22 +341,27 @@ class SpecRunner:
         failure: str | None
         try:
             key = as_text(compiled.wait_key(context))
+            wanted = tuple((path, value(context)) for path, value in compiled.wait_match)
         except RenderError as exc:
             failure = f"{step.id}: {exc}"
         else:
-            failure = self._await(compiled, key, context)
+            failure = self._await(compiled, key, wanted, context)
         self.transport.record(WAIT, step.id, (time.monotonic() - started) * 1000, failure)
         return failure
 
-    def _await(self, compiled: CompiledStep, key: str, context: RenderContext) -> str | None:
+    def _await(
+        self, compiled: CompiledStep, key: str, wanted: _Match, context: RenderContext
+    ) -> str | None:
         wait = compiled.step.wait
         assert wait is not None
         if self.callbacks is None:
             return f"{compiled.step.id}: webhook waits need the listener of a load run"
-        payload = self.callbacks.wait(key, wait.event, wait.timeout_ms / 1000)
+        payload = self._matching(compiled, key, wanted)
         if payload is None:
             # The key stays out of the message: one failure row per wait, not one per channel.
             what = wait.event or "callback"
+            if compiled.wait_match:
+                what += " matching " + ", ".join(path.text for path, _ in compiled.wait_match)
             return f"{compiled.step.id}: no {what} callback within {wait.timeout_ms / 1000:g} s"
         values, missing = compiled.extractor.extract(payload)
         for name, value in values.items():
@@ -316,13 +370,38 @@ class SpecRunner:
             return f"{compiled.step.id}: extract {missing[0].text} matched nothing in the callback"
         return None
 
+    def _matching(
+        self, compiled: CompiledStep, key: str, wanted: _Match
+    ) -> Mapping[str, Any] | None:
+        """The first callback for `key` that meets the wait's `match`; None at the deadline."""
+        wait, callbacks = compiled.step.wait, self.callbacks
+        assert wait is not None and callbacks is not None
+        deadline = time.monotonic() + wait.timeout_ms / 1000
+        while (left := deadline - time.monotonic()) > 0:
+            payload = callbacks.wait(key, wait.event, left, compiled.step.id)
+            if payload is None or _meets(wanted, payload):
+                return payload
+        return None
+
+
+def _meets(wanted: _Match, payload: Any) -> bool:
+    """Whether every `match` path of `payload` has the value the wait wants."""
+    for path, expected in wanted:
+        found, value = path.first(payload)
+        if not found or (value != expected and as_text(value) != as_text(expected)):
+            return False
+    return True
+
+
+_Match = tuple[tuple[JsonPath, Any], ...]
+
 
 class _CannotSend(LoadspecError):
     """A step cannot be sent as written: a token nobody provided, a file that is not there."""
 
 
-def _backoff(failures: int) -> float:
-    return float(min(0.5 * 2 ** (failures - 1), _MAX_BACKOFF_S))
+def _backoff(failures: int, longest: float = _MAX_BACKOFF_S) -> float:
+    return float(min(0.5 * 2 ** (failures - 1), longest))
 
 
 def _condition(compiled: CompiledStep, document: Any) -> tuple[bool, Any]:

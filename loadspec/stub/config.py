@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass, field
 
 from loadspec.errors import ConfigError
-from loadspec.webhooks.defaults import DEFAULT_WEBHOOK_SECRET
+from loadspec.webhooks.defaults import DEFAULT_HMAC_HEADER, DEFAULT_WEBHOOK_SECRET, SCHEMES
 
 __all__ = [
     "DEFAULT_BUSINESS_UID",
@@ -171,12 +171,21 @@ class StubConfig:
         activation_delay: time from channel creation to activation (and its callback).
         message_delay: time between two status steps of a message (pending, sent, received).
         callback_url: where callbacks go for channels created without their own `callback_url`.
+        callback_signature: how callbacks are signed: jwt, hmac-sha256 or none.
+        callback_signature_header: the header an hmac-sha256 signature goes in.
         callback_attempts: delivery attempts per callback before it is given up.
         callback_backoff: seconds before the first retry; doubled at each retry.
         rate_limit: requests per second allowed per business (0 means no limit).
         clients_per_business: how many clients each business is seeded with.
         default_business_uid: the business of a clients query that names none.
         max_body: largest request body accepted, in bytes (413 beyond).
+        max_header_bytes: largest request head (request line and headers), in bytes (431 beyond).
+        max_headers: most header lines in one request (431 beyond).
+        header_timeout: seconds a request's head may take to arrive (slow ones are cut off).
+        max_channels: most channels (and sessions) kept; the oldest are forgotten beyond.
+        max_messages: most messages kept; the oldest are forgotten beyond.
+        retention_seconds: messages older, and channels unused for longer, are forgotten
+            (0: kept until the counts push them out).
         seed: seed of the stub's random draws (faults, jitter, seeded clients).
         server: the HTTP front end.
         faults: injected faults.
@@ -189,12 +198,20 @@ class StubConfig:
     activation_delay: Delay = field(default_factory=lambda: Delay(DelayKind.UNIFORM, 500, 1500))
     message_delay: Delay = field(default_factory=lambda: Delay(DelayKind.FIXED, 50))
     callback_url: str | None = None
+    callback_signature: str = "jwt"
+    callback_signature_header: str = DEFAULT_HMAC_HEADER
     callback_attempts: int = 5
     callback_backoff: float = 0.2
     rate_limit: float = 0.0
     clients_per_business: int = 30
     default_business_uid: str = DEFAULT_BUSINESS_UID
     max_body: int = 1024 * 1024
+    max_header_bytes: int = 64 * 1024
+    max_headers: int = 100
+    header_timeout: float = 10.0
+    max_channels: int = 50_000
+    max_messages: int = 100_000
+    retention_seconds: float = 600.0
     seed: int | None = None
     server: ServerKind = ServerKind.HTTPTOOLS
     faults: Faults = field(default_factory=Faults)
@@ -202,11 +219,23 @@ class StubConfig:
     def __post_init__(self) -> None:
         if not self.tokens or any(not t or t != t.strip() for t in self.tokens):
             raise StubConfigError("tokens must be non-empty strings without surrounding spaces")
+        if self.callback_signature not in SCHEMES:
+            raise StubConfigError(
+                f"callback_signature {self.callback_signature!r}: expected {', '.join(SCHEMES)}"
+            )
         if self.callback_attempts < 1:
             raise StubConfigError("callback_attempts must be at least 1")
         if self.rate_limit < 0 or self.callback_backoff < 0:
             raise StubConfigError("rate_limit and callback_backoff must be >= 0")
         if self.clients_per_business < 0 or self.max_body < 1024:
             raise StubConfigError("clients_per_business must be >= 0 and max_body >= 1024")
+        if self.max_header_bytes < 1024 or self.max_headers < 8 or self.header_timeout <= 0:
+            raise StubConfigError(
+                "max_header_bytes must be >= 1024, max_headers >= 8 and header_timeout > 0"
+            )
+        if self.max_channels < 1 or self.max_messages < 1 or self.retention_seconds < 0:
+            raise StubConfigError(
+                "max_channels and max_messages must be >= 1 and retention_seconds >= 0"
+            )
         if not 0 <= self.port <= 65535:
             raise StubConfigError(f"port must be between 0 and 65535, got {self.port}")

@@ -10,6 +10,7 @@ from typing import Any
 
 from jsonpath_ng.exceptions import JSONPathError
 from jsonpath_ng.ext.parser import ExtendedJsonPathParser
+from jsonpath_ng.jsonpath import Child, Fields, Index, Root
 
 from loadspec.errors import TemplateError
 
@@ -57,6 +58,18 @@ def _simple_steps(text: str) -> tuple[str | int, ...] | None:
     return tuple(name if name else int(index) for name, index in _STEP.findall(text))
 
 
+# Names jsonpath-ng's lexer reads as something other than a field: those paths are parsed.
+_NOT_FIELDS = frozenset({"where", "wherenot", "true", "false", "null"})
+
+
+def _simple_tree(steps: tuple[str | int, ...]) -> Any:
+    """The tree jsonpath-ng's parser makes of a simple path, without the parser (~0.5 ms)."""
+    tree: Any = Root()
+    for step in steps:
+        tree = Child(tree, Index(step) if isinstance(step, int) else Fields(step))
+    return tree
+
+
 def _walk(document: Any, steps: tuple[str | int, ...]) -> tuple[bool, Any]:
     for step in steps:
         in_object = isinstance(step, str) and isinstance(document, dict) and step in document
@@ -70,8 +83,11 @@ def _walk(document: Any, steps: tuple[str | int, ...]) -> tuple[bool, Any]:
 @lru_cache(maxsize=4096)
 def compile_jsonpath(text: str) -> JsonPath:
     """Compile `text`; the same expression in many specs is compiled once per process."""
+    steps = _simple_steps(text)
+    if steps is not None and _NOT_FIELDS.isdisjoint(steps):
+        return JsonPath(text, _simple_tree(steps), steps)
     try:
-        return JsonPath(text, _PARSER.parse(text), _simple_steps(text))
+        return JsonPath(text, _PARSER.parse(text), steps)
     except (JSONPathError, Exception) as exc:
         # jsonpath-ng's ply lexer raises bare exceptions for some inputs; all mean "not JSONPath".
         raise JsonPathSyntaxError(f"JSONPath {text!r} does not compile: {exc}") from None

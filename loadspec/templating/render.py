@@ -7,6 +7,7 @@ import functools
 import random
 import re
 import string
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from loadspec.errors import TemplateError
 __all__ = [
     "BUILTINS",
     "SOURCE_BUILTINS",
+    "SOURCE_CONFIG_NAMES",
     "Compiled",
     "RenderContext",
     "RenderError",
@@ -194,16 +196,31 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _random_text(length: int = 10) -> str:
+def _random_text(length: int) -> str:
     return "".join(random.choices(string.ascii_lowercase + string.digits, k=length))
+
+
+def _tomorrow_at_17() -> datetime:
+    return _at_17(datetime.now(UTC) + timedelta(days=1))
+
+
+def _at_17(moment: datetime) -> datetime:
+    # The source system schedules "tomorrow" and "next week" at 17:00 UTC, a time likely free.
+    return moment.replace(hour=17, minute=0, second=0, microsecond=0)
+
+
+def _millis() -> str:
+    return str(time.time_ns() // 1_000_000)
 
 
 _Builtin = Callable[["RenderContext"], Any]
 
 SOURCE_BUILTINS: Mapping[str, _Builtin] = {
     "now_timestamp": lambda ctx: int(datetime.now(UTC).timestamp()),
-    "tomorrow_timestamp": lambda ctx: int((datetime.now(UTC) + timedelta(days=1)).timestamp()),
+    "tomorrow_timestamp": lambda ctx: int(_tomorrow_at_17().timestamp()),
+    "timestamp": lambda ctx: _millis(),
     "today_date": lambda ctx: _today().isoformat(),
+    "current_date": lambda ctx: _today().isoformat(),
     "tomorrow_date": lambda ctx: (_today() + timedelta(days=1)).isoformat(),
     "yesterday_date": lambda ctx: (_today() - timedelta(days=1)).isoformat(),
     "next_week_date": lambda ctx: (_today() + timedelta(days=7)).isoformat(),
@@ -211,25 +228,41 @@ SOURCE_BUILTINS: Mapping[str, _Builtin] = {
     "start_of_month_date": lambda ctx: _today().replace(day=1).isoformat(),
     "end_of_month_date": lambda ctx: _end_of_month(_today()).isoformat(),
     "now_datetime": lambda ctx: _iso(datetime.now(UTC)),
-    "tomorrow_datetime": lambda ctx: _iso(datetime.now(UTC) + timedelta(days=1)),
-    "next_week_datetime": lambda ctx: _iso(datetime.now(UTC) + timedelta(days=7)),
+    "tomorrow_datetime": lambda ctx: _iso(_tomorrow_at_17()),
+    "next_week_datetime": lambda ctx: _iso(_at_17(datetime.now(UTC) + timedelta(days=7))),
+    "future_datetime": lambda ctx: _iso(datetime.now(UTC) + timedelta(hours=24)),
+    "future_datetime_48h": lambda ctx: _iso(datetime.now(UTC) + timedelta(hours=48)),
     "current_year": lambda ctx: str(_today().year),
     "current_month": lambda ctx: f"{_today().month:02d}",
+    "random_firstname": lambda ctx: "APITest",
+    "random_lastname": lambda ctx: "User",
+    "random_string": lambda ctx: f"test_{_random_text(8)}",
+    "random_number": lambda ctx: str(random.randrange(10_000)),
+    "random_phone": lambda ctx: "+1555" + "".join(random.choices(string.digits, k=7)),
+    "random_address": lambda ctx: f"{random.randrange(9_999)} Test Street",
+    "random_url": lambda ctx: f"https://test-{_millis()}.example.com",
+    "random_email": lambda ctx: f"apitest_{_millis()}_{_random_text(6)}@example.com",
+    "unique_id": lambda ctx: ctx.unique_id,
 }
-"""The source system's built-ins (docs/spec-language.md), same names and formats."""
+"""The source system's built-ins (docs/spec-language.md), same names and formats; two differ
+on purpose, since theirs repeat under load: `unique_id` is one value per iteration and user
+(theirs: the current millisecond), `random_email` adds random letters to the millisecond."""
+
+SOURCE_CONFIG_NAMES = frozenset({
+    "business_id", "business_uid", "staff_id", "staff_uid", "directory_id", "client_uid",
+    "client_id", "matter_uid", "service_id",
+})  # fmt: skip
+"""Run variables the source system's configuration supplies (its `params`, written by its
+`setup-business.js`): known names that need a value at run time, never typos."""
 
 _OURS: Mapping[str, _Builtin] = {
-    "unique_id": lambda ctx: ctx.unique_id,
     "uuid": lambda ctx: str(uuid.uuid4()),
-    "random_string": lambda ctx: _random_text(),
-    "random_email": lambda ctx: f"loadspec-{_random_text(12)}@example.com",
-    "random_phone": lambda ctx: "+1555" + "".join(random.choices(string.digits, k=7)),
     "webhook_url": lambda ctx: ctx.webhook_url,
 }
 
 BUILTINS: Mapping[str, _Builtin] = {**SOURCE_BUILTINS, **_OURS}
-"""Every built-in name: the source system's, plus `unique_id` (one value per iteration and
-user, for ids that must not repeat under load), `uuid`, `random_*` and `webhook_url`."""
+"""Every built-in name: the source system's, plus `uuid` (fresh at every use) and
+`webhook_url` (the harness's listener, during load runs)."""
 
 
 class RenderContext(Mapping[str, Any]):

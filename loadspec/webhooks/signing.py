@@ -12,20 +12,27 @@ import hmac
 import json
 import os
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import jwt
 
 from loadspec.errors import LoadspecError
-from loadspec.webhooks.defaults import DEFAULT_ISSUER, DEFAULT_WEBHOOK_SECRET
+from loadspec.webhooks.defaults import DEFAULT_HMAC_HEADER, DEFAULT_ISSUER, DEFAULT_WEBHOOK_SECRET
 
 __all__ = [
     "DEFAULT_ISSUER",
     "DEFAULT_WEBHOOK_SECRET",
     "CallbackSignatureError",
+    "Scheme",
+    "Verifier",
+    "hmac_signature",
     "payload_hash",
     "sign_callback",
     "verify_callback",
+    "verify_hmac",
 ]
 
 _ALGORITHM = "HS256"
@@ -66,13 +73,21 @@ def _b64(data: bytes) -> bytes:
 
 
 def verify_callback(
-    body: bytes, authorization: str, secret: str, *, issuer: str | None = DEFAULT_ISSUER
+    body: bytes,
+    authorization: str,
+    secret: str,
+    *,
+    issuer: str | None = DEFAULT_ISSUER,
+    max_age: float | None = None,
+    now: float | None = None,
 ) -> dict[str, Any]:
     """Check a callback's `Authorization` header against its body; return the JWT claims.
 
     Raises `CallbackSignatureError` when the header is not `Bearer <jwt>`, the JWT is not
     HS256-signed with `secret`, a required claim is missing, the issuer differs (pass
-    `issuer=None` to accept any), or `payload_hash` is not the SHA-256 of `body`.
+    `issuer=None` to accept any), `payload_hash` is not the SHA-256 of `body`, or (with
+    `max_age`) `iat` is more than `max_age` seconds from `now`, before or after. Messages
+    never quote the token, so the same fault always reads the same.
     """
     if not authorization[: len(_BEARER)].lower() == _BEARER:
         raise CallbackSignatureError("callback Authorization header is not 'Bearer <jwt>'")
@@ -86,8 +101,94 @@ def verify_callback(
             options={"require": ["iat", "jti", "iss", "payload_hash"], "verify_iat": False},
         )
     except jwt.PyJWTError as exc:
-        raise CallbackSignatureError(f"callback JWT rejected: {exc}") from exc
+        raise CallbackSignatureError(f"callback JWT rejected: {_why(exc)}") from exc
     claimed = claims["payload_hash"]
     if not isinstance(claimed, str) or not hmac.compare_digest(claimed, payload_hash(body)):
         raise CallbackSignatureError("callback payload_hash does not match the SHA-256 of the body")
+    if max_age is not None:
+        _check_age(claims["iat"], max_age, time.time() if now is None else now)
     return claims
+
+
+def _why(exc: jwt.PyJWTError) -> str:
+    # PyJWT's own texts quote positions and bytes of the token: one row per variant.
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        return f"missing the {exc.claim!r} claim"
+    for kind, text in _WHY:
+        if isinstance(exc, kind):
+            return text
+    return "not a valid JWT"
+
+
+_WHY: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
+    (jwt.InvalidSignatureError, "signature does not verify with the shared secret"),
+    (jwt.InvalidAlgorithmError, "algorithm is not HS256"),
+    (jwt.InvalidIssuerError, "unexpected issuer"),
+    (jwt.ExpiredSignatureError, "token has expired"),
+    (jwt.ImmatureSignatureError, "token is not valid yet"),
+    (jwt.DecodeError, "malformed token"),
+)
+
+
+def _check_age(iat: Any, max_age: float, now: float) -> None:
+    if isinstance(iat, bool) or not isinstance(iat, int | float):
+        raise CallbackSignatureError("callback iat claim is not a number")
+    if iat < now - max_age:
+        raise CallbackSignatureError(f"callback iat is more than {max_age:g} s old")
+    if iat > now + max_age:
+        raise CallbackSignatureError(f"callback iat is more than {max_age:g} s in the future")
+
+
+class Scheme(StrEnum):
+    """How callbacks are signed: our JWT, a GitHub/Stripe-style HMAC of the body, or not."""
+
+    JWT = "jwt"
+    HMAC_SHA256 = "hmac-sha256"
+    NONE = "none"
+
+
+def hmac_signature(body: bytes, secret: str, *, encoding: str = "hex", prefix: bool = True) -> str:
+    """The HMAC-SHA256 of the raw body, hex or base64, with `sha256=` in front by default."""
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    text = digest.hex() if encoding == "hex" else base64.b64encode(digest).decode("ascii")
+    return f"sha256={text}" if prefix else text
+
+
+def verify_hmac(body: bytes, header: str, secret: str) -> None:
+    """Check a body's HMAC-SHA256 (hex or base64, `sha256=` optional); raise if it differs."""
+    given = header.strip().removeprefix("sha256=")
+    if not given:
+        raise CallbackSignatureError("callback carries no HMAC-SHA256 signature header")
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    for candidate in (expected.hex(), base64.b64encode(expected).decode("ascii")):
+        if hmac.compare_digest(given.encode(), candidate.encode()):
+            return
+    raise CallbackSignatureError("callback HMAC-SHA256 does not match the body")
+
+
+@dataclass(frozen=True, slots=True)
+class Verifier:
+    """What a listener checks on each callback.
+
+    Attributes:
+        scheme: the signature scheme callbacks must carry.
+        secret: the shared secret (HS256 key or HMAC key).
+        header: the header holding an `hmac-sha256` signature.
+        max_age: seconds a JWT's `iat` may be from now (None: not checked).
+    """
+
+    scheme: Scheme = Scheme.JWT
+    secret: str = DEFAULT_WEBHOOK_SECRET
+    header: str = DEFAULT_HMAC_HEADER
+    max_age: float | None = None
+
+    def verify(self, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
+        """The JWT claims (empty for other schemes); `CallbackSignatureError` if forged."""
+        if self.scheme is Scheme.JWT:
+            authorization = headers.get("authorization", "")
+            return verify_callback(
+                body, authorization, self.secret, issuer=None, max_age=self.max_age
+            )
+        if self.scheme is Scheme.HMAC_SHA256:
+            verify_hmac(body, headers.get(self.header.lower(), ""), self.secret)
+        return {}

@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 from loadspec.stub import Faults, StubServer
 from tests.load.runs import read_failures, run_locust
 
-MESSAGES = ("POST", "POST /business/communication/messages")
+MESSAGES = ("POST", "/business/communication/messages")
 RUN = ("-f", "locustfiles/messages.py", "--headless", "-u", "8", "-r", "8", "-t", "8s")
 
 
@@ -16,7 +16,15 @@ def test_contract_violations_fail_requests_when_checked(tmp_path: Path) -> None:
     """--validate-responses 1 with the contract-breaking fault: violations in the stats."""
     faults = Faults(contract_break_rate=0.3)
     with StubServer(activation_delay="fixed:100", faults=faults) as gateway:
-        done, rows = run_locust(tmp_path, *RUN, "--host", gateway.url, "--validate-responses", "1")
+        done, rows = run_locust(
+            tmp_path,
+            *RUN,
+            "--host",
+            gateway.url,
+            "--validate-responses",
+            "1",
+            env={"LOADSPEC_TOKEN_STAFF": gateway.token},
+        )
     assert done.returncode == 1, done.stderr[-3000:]
     assert "checking 100% of responses against the specs' contracts" in done.stderr
     failures = read_failures(tmp_path / "run_failures.csv")
@@ -28,7 +36,15 @@ def test_contract_violations_fail_requests_when_checked(tmp_path: Path) -> None:
 def test_no_violations_without_the_fault(tmp_path: Path) -> None:
     """The same run against a healthy gateway: every response conforms, zero failures."""
     with StubServer(activation_delay="fixed:100") as gateway:
-        done, rows = run_locust(tmp_path, *RUN, "--host", gateway.url, "--validate-responses", "1")
+        done, rows = run_locust(
+            tmp_path,
+            *RUN,
+            "--host",
+            gateway.url,
+            "--validate-responses",
+            "1",
+            env={"LOADSPEC_TOKEN_STAFF": gateway.token},
+        )
     assert done.returncode == 0, done.stderr[-3000:]
     assert rows[MESSAGES].requests > 0
     assert not any(row.failures for row in rows.values())
@@ -38,7 +54,9 @@ def test_unchecked_run_does_not_see_contract_breaks(tmp_path: Path) -> None:
     """Without --validate-responses a body that breaks the schema but parses is not a failure."""
     faults = Faults(contract_break_rate=0.3)
     with StubServer(activation_delay="fixed:100", faults=faults) as gateway:
-        done, _ = run_locust(tmp_path, *RUN, "--host", gateway.url)
+        done, _ = run_locust(
+            tmp_path, *RUN, "--host", gateway.url, env={"LOADSPEC_TOKEN_STAFF": gateway.token}
+        )
     failures = read_failures(tmp_path / "run_failures.csv")
     assert not [f for f in failures if "contract: " in f["Error"]]
     assert done.stderr.count("Traceback") == 0
@@ -48,7 +66,9 @@ def test_server_faults_are_counted_with_specific_messages(tmp_path: Path) -> Non
     """Errors, resets and garbage bodies are failures with what happened; reports are written."""
     faults = Faults(error_rate=0.05, reset_rate=0.02, malformed_rate=0.05)
     with StubServer(activation_delay="fixed:100", faults=faults) as gateway:
-        done, rows = run_locust(tmp_path, *RUN, "--host", gateway.url)
+        done, rows = run_locust(
+            tmp_path, *RUN, "--host", gateway.url, env={"LOADSPEC_TOKEN_STAFF": gateway.token}
+        )
     assert done.returncode == 1
     assert (tmp_path / "run_stats.csv").is_file()
     errors = " | ".join(f["Error"] for f in read_failures(tmp_path / "run_failures.csv"))
@@ -81,6 +101,7 @@ def test_lost_callbacks_fail_the_wait_and_the_user_retries(tmp_path: Path) -> No
             "2",
             "-t",
             "5s",
+            env={"LOADSPEC_TOKEN_STAFF": gateway.token},
         )
     wait = rows[("WAIT", "channel_active")]
     assert wait.requests == wait.failures >= 2
@@ -93,7 +114,15 @@ def test_junit_report_parses_whatever_the_server_sends(tmp_path: Path) -> None:
     """Malformed bodies (with NUL bytes) end up in failure messages; the JUnit file still parses."""
     junit = tmp_path / "junit.xml"
     with StubServer(activation_delay="fixed:100", faults=Faults(malformed_rate=0.2)) as gateway:
-        done, rows = run_locust(tmp_path, *RUN, "--host", gateway.url, "--junit", str(junit))
+        done, rows = run_locust(
+            tmp_path,
+            *RUN,
+            "--host",
+            gateway.url,
+            "--junit",
+            str(junit),
+            env={"LOADSPEC_TOKEN_STAFF": gateway.token},
+        )
     assert done.returncode == 1, done.stderr[-3000:]
     suite = ElementTree.parse(junit).getroot().find("testsuite")
     assert suite is not None and int(suite.get("failures", "0")) >= 1

@@ -41,21 +41,21 @@ def test_folder_of_specs_behaves_as_written(server: PlainServer, tmp_path: Path)
     assert done.returncode == 1, output[-3000:]  # the aborting prerequisite fails: exit 1
     assert "embedded gateway" not in output  # --host given: nothing started
     # Chained: one create per user, then reads of the created item, all passing.
-    assert rows[("POST", "POST /items")].failures == 0
-    assert rows[("GET", "GET /items/{{uid}}")].requests > rows[("POST", "POST /items")].requests
-    assert rows[("GET", "GET /items/{{uid}}")].failures == 0
+    assert rows[("POST", "/items")].failures == 0
+    assert rows[("GET", "/items/{{uid}}")].requests > rows[("POST", "/items")].requests
+    assert rows[("GET", "/items/{{uid}}")].failures == 0
     # The token reached the protected endpoint.
-    assert rows[("GET", "GET /secure")].requests > 0
-    assert rows[("GET", "GET /secure")].failures == 0
+    assert rows[("GET", "/secure")].requests > 0
+    assert rows[("GET", "/secure")].failures == 0
     # The skipped spec never ran, and the log says why.
-    assert ("GET", "GET /status/200") not in rows
+    assert ("GET", "/status/200") not in rows
     assert "Needs a partner system" in output
     # The aborting prerequisite: every attempt failed, the main request was never sent, and
     # the user backed off between attempts instead of hammering.
-    broken = rows[("GET", "GET /status/503")]
+    broken = rows[("GET", "/status/503")]
     assert broken.requests == broken.failures > 0
     assert broken.requests < 60
-    assert ("POST", "POST /echo") not in rows
+    assert ("POST", "/echo") not in rows
     assert server.hits["POST /echo"] == 0
     (failure,) = read_failures(tmp_path / "run_failures.csv")
     assert "broken_setup: expected status 200, got 503: " in failure["Error"]
@@ -87,7 +87,7 @@ def test_specs_from_the_environment(server: PlainServer, tmp_path: Path) -> None
         env={"LOADSPEC_SPECS": "tests/data/load/secure.md", "LOADSPEC_TOKEN_STAFF": TOKEN},
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert set(rows) == {("GET", "GET /secure")}
+    assert set(rows) == {("GET", "/secure")}
 
 
 def test_tags_select_specs(server: PlainServer, tmp_path: Path) -> None:
@@ -112,7 +112,7 @@ def test_tags_select_specs(server: PlainServer, tmp_path: Path) -> None:
         env={"LOADSPEC_TOKEN_STAFF": TOKEN},
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert set(rows) == {("GET", "GET /secure")}
+    assert set(rows) == {("GET", "/secure")}
 
 
 def test_options_from_locust_conf(server: PlainServer, tmp_path: Path) -> None:
@@ -129,7 +129,7 @@ def test_options_from_locust_conf(server: PlainServer, tmp_path: Path) -> None:
         env={"LOADSPEC_TOKEN_STAFF": TOKEN},
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert set(rows) == {("POST", "POST /items"), ("GET", "GET /items/{{uid}}")}
+    assert set(rows) == {("POST", "/items"), ("GET", "/items/{{uid}}")}
 
 
 def test_timeouts_are_failures_with_a_message(server: PlainServer, tmp_path: Path) -> None:
@@ -159,7 +159,7 @@ def test_timeouts_are_failures_with_a_message(server: PlainServer, tmp_path: Pat
         env={"LOADSPEC_TOKEN_STAFF": TOKEN},
     )
     assert done.returncode == 1
-    row = rows[("GET", "GET /slow")]
+    row = rows[("GET", "/slow")]
     assert row.requests == row.failures > 0
     (failure,) = read_failures(tmp_path / "run_failures.csv")
     assert "main_request: timed out" in failure["Error"], failure

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,7 +91,8 @@ def test_thresholds_that_hold_pass(server: PlainServer, tmp_path: Path) -> None:
     assert suite.get("failures") == "0"
     names = [case.get("name") for case in suite.findall("testcase")]
     assert names == ["p95<5s", "GET /secure:fail_rate<1%", "GET /secure"]
-    assert "threshold p95<5s: passed" in output
+    assert "Verdict: PASSED (all 2 thresholds held)" in output
+    assert re.search(r"p95<5s +\d+ ms +passed", output), output[-2000:]
 
 
 def test_a_breach_fails_the_run(server: PlainServer, tmp_path: Path) -> None:
@@ -99,8 +101,9 @@ def test_a_breach_fails_the_run(server: PlainServer, tmp_path: Path) -> None:
     assert code == 1
     (case,) = [c for c in suite.findall("testcase") if c.get("classname") == "thresholds"]
     failure = case.find("failure")
-    assert failure is not None and "FAILED (actual " in failure.get("message", "")
-    assert "threshold requests>1000000000: FAILED" in output
+    assert failure is not None and "breached (measured " in failure.get("message", "")
+    assert re.search(r"requests>1000000000 +\d+ +BREACHED", output), output[-2000:]
+    assert "Verdict: FAILED (threshold requests>1000000000 breached)" in output
 
 
 def test_bad_threshold_is_a_usage_error(tmp_path: Path) -> None:

@@ -52,7 +52,8 @@ class RecordingTransport:
                 (time.perf_counter() - started) * 1000,
             )
         except (OSError, http.client.HTTPException) as exc:
-            reply = Reply(0, error=f"no response: {type(exc).__name__}: {exc}")
+            refused = isinstance(exc, ConnectionRefusedError)
+            reply = Reply(0, error=f"no response: {type(exc).__name__}: {exc}", refused=refused)
         finally:
             connection.close()
         self.rows.append(Row(call.method, call.name, judge(reply)))

@@ -48,6 +48,9 @@ def runner(
     return SpecRunner(spec, transport, tokens, variables), transport
 
 
+# Ours: every step of the Test Request runs (the source system runs only the first).
+ALL_STEPS = "testRequestSteps: all\n"
+
 ECHO = """  - id: main_request
     method: POST
     path: /echo
@@ -131,7 +134,7 @@ def test_other_modes_go_on(server: PlainServer, mode: str) -> None:
     path: /status/503
     onFail: {mode}
 {ECHO}"""
-    run, transport = runner(server, spec_text(test))
+    run, transport = runner(server, spec_text(test, front=ALL_STEPS))
     assert run.iteration()
     assert [c.path for c in transport.calls] == ["/status/503", "/echo"]
     assert len(transport.failures()) == 1
@@ -192,6 +195,35 @@ def test_tokens_headers_and_on_behalf_of(server: PlainServer) -> None:
     assert headers["X-Trace"] == "t-b1"
 
 
+def test_on_behalf_of_true_sends_the_business_uid(server: PlainServer) -> None:
+    """The source system's `x_on_behalf_of: true` sends the run variable business_uid."""
+    test = """  - id: main_request
+    method: GET
+    path: /echo
+    token: directory
+    x_on_behalf_of: true
+"""
+    tokens = Credentials({TokenType.DIRECTORY: "dir-token"})
+    run, transport = runner(server, spec_text(test), tokens=tokens, business_uid="biz-9")
+    assert run.iteration()
+    assert transport.calls[0].headers["X-On-Behalf-Of"] == "biz-9"
+
+
+def test_only_the_first_test_request_step_runs_by_default(server: PlainServer) -> None:
+    """As the source system runs a Test Request; `testRequestSteps: all` runs the chain."""
+    test = f"""{ECHO}  - id: second
+    method: GET
+    path: /status/503
+"""
+    text = spec_text(test).replace('endpoint: "GET /status/503"', 'endpoint: "POST /echo"')
+    run, transport = runner(server, text)
+    assert run.iteration()
+    assert [c.path for c in transport.calls] == ["/echo"]
+    run, transport = runner(server, text.replace("---\n# T", f"{ALL_STEPS}---\n# T"))
+    run.iteration()
+    assert [c.path for c in transport.calls] == ["/echo", "/status/503"]
+
+
 def test_protected_endpoint_and_missing_token(server: PlainServer) -> None:
     """The staff token opens /secure; a type without a token fails before sending."""
     secure = """  - id: main_request
@@ -232,7 +264,7 @@ def test_sleep_after_success_only(server: PlainServer) -> None:
     path: /status/500
     sleep: 900
 """
-    run, transport = runner(server, spec_text(test))
+    run, transport = runner(server, spec_text(test, front=ALL_STEPS))
     run.iteration()
     assert transport.sleeps == [0.25]
 

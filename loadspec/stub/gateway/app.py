@@ -161,6 +161,12 @@ class Dispatcher:
         self._count(413)
         return error(413, [issue], ((b"connection", b"close"),))
 
+    def head_refused(self, status: int, reason: str) -> Reply:
+        """The 431 (head too large) or 408 (head too slow) that ends a connection."""
+        code = "too_long" if status == 431 else "timeout"
+        self._count(status)
+        return gateway_error(status, [Issue(code, reason)], ((b"connection", b"close"),))
+
     def malformed(self, reason: str) -> Reply:
         """The 400 for bytes that are not an HTTP request (the connection is closed after)."""
         return gateway_error(
@@ -211,6 +217,7 @@ class Dispatcher:
             "channels": len(store.channels),
             "messages": len(store.messages),
             "sessions": len(store.sessions),
+            "evicted": dict(store.evicted),
             "created": dict(self.gateway.created),
             "callbacks": self.callbacks.stats.as_dict(),
         }

@@ -19,7 +19,7 @@ from loadspec.stub.config import StubConfig
 from loadspec.stub.gateway.http import dumps
 from loadspec.stub.gateway.poster import Poster, PostError
 from loadspec.stub.gateway.state import iso_now, new_uid
-from loadspec.webhooks.signing import sign_callback
+from loadspec.webhooks.signing import hmac_signature, sign_callback
 
 __all__ = ["CallbackSender", "CallbackStats", "is_loopback_url"]
 
@@ -146,13 +146,20 @@ class CallbackSender:
                 await asyncio.sleep(wait)
         self.stats.failed += 1
 
+    def _signed(self, body: bytes) -> dict[str, str]:
+        """The signature header of `body`, in the configured scheme (none: no header)."""
+        config = self._config
+        if config.callback_signature == "hmac-sha256":
+            signature = hmac_signature(body, config.webhook_secret)
+            return {config.callback_signature_header.lower(): signature}
+        if config.callback_signature == "none":
+            return {}
+        return {"authorization": sign_callback(body, config.webhook_secret)}
+
     async def _attempt(self, url: str, body: bytes, attempt: int) -> float | None:
         """POST once; `None` when done (delivered or refused for good), else seconds to wait."""
         backoff = self._config.callback_backoff * 2.0**attempt
-        headers = {
-            "content-type": "application/json",
-            "authorization": sign_callback(body, self._config.webhook_secret),
-        }
+        headers = {"content-type": "application/json", **self._signed(body)}
         try:
             posted = await self._poster.post(url, body, headers)
         except PostError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from loadspec.stub.gateway import schemas
@@ -90,6 +91,7 @@ class Handlers:
         channel = self._store.channels.get(uid)
         if channel is None:
             raise _missing("channel", uid)
+        channel.used = time.monotonic()
         return channel
 
     def _session(self, uid: str) -> Session:

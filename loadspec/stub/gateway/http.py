@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,8 +42,11 @@ def dumps(value: Any) -> bytes:
 
 
 def fingerprint(value: Any) -> bytes:
-    """Canonical JSON of `value` (sorted keys), to tell two bodies apart."""
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    """A 16-byte digest of `value`'s canonical JSON (sorted keys), to tell two bodies apart."""
+    # Never keep orjson's output itself: its bytes hold a 4 KB allocation whatever their length.
+    return hashlib.blake2b(
+        orjson.dumps(value, option=orjson.OPT_SORT_KEYS), digest_size=16
+    ).digest()
 
 
 @dataclass(slots=True)

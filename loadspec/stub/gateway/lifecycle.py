@@ -15,6 +15,7 @@ from loadspec.stub.gateway.state import (
     ChannelStatus,
     Message,
     MessageStatus,
+    Retention,
     Session,
     SessionStatus,
     Store,
@@ -32,7 +33,9 @@ class Gateway:
 
     def __init__(self, config: StubConfig, rng: random.Random, sender: CallbackSender) -> None:
         self.config = config
-        self.store = Store()
+        self.store = Store(
+            Retention(config.max_channels, config.max_messages, config.retention_seconds)
+        )
         self._rng = rng
         self._sender = sender
         self.created = {"channels": 0, "messages": 0, "sessions": 0}
@@ -105,8 +108,7 @@ class Gateway:
             fingerprint=fingerprint,
             direction=body.get("direction", "business_to_client"),
         )
-        channel.messages[message.message_uid] = message
-        self.store.messages[message.uid] = message
+        self.store.add_message(message)
         self.created["messages"] += 1
         self._schedule_step(message, 0)
         return message
@@ -117,8 +119,7 @@ class Gateway:
             self._later(delay, lambda: self._step(message, step))
 
     def _step(self, message: Message, step: int) -> None:
-        channel = message.channel
-        if channel.uid not in self.store.channels or message.status not in _MOVING:
+        if self.store.messages.get(message.uid) is not message or message.status not in _MOVING:
             return
         self.set_message_status(message, MESSAGE_STEPS[step])
         self._schedule_step(message, step + 1)
@@ -147,7 +148,7 @@ class Gateway:
         session = Session(
             channel=channel, contact_uid=body["contact_uid"], external_uid=body["external_uid"]
         )
-        self.store.sessions[session.uid] = session
+        self.store.add_session(session)
         delay = self.config.activation_delay.sample(self._rng)
         self._later(delay, lambda: self._activate_session(session))
         self.created["sessions"] += 1

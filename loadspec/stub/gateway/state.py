@@ -7,6 +7,7 @@ import itertools
 import random
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,7 @@ __all__ = [
     "ChannelStatus",
     "Message",
     "MessageStatus",
+    "Retention",
     "Session",
     "SessionStatus",
     "Store",
@@ -93,6 +95,7 @@ class Message:
         uid: the gateway's own id.
         status: where delivery stands.
         created_at: when the gateway accepted it.
+        born: when the gateway accepted it, on the monotonic clock (for retention).
     """
 
     channel: Channel
@@ -102,6 +105,7 @@ class Message:
     uid: str = field(default_factory=new_uid)
     status: MessageStatus = MessageStatus.PENDING
     created_at: str = field(default_factory=iso_now)
+    born: float = field(default_factory=time.monotonic)
 
     def view(self) -> dict[str, Any]:
         """The message as the contract's `MessageResponseEntity`."""
@@ -134,6 +138,7 @@ class Channel:
         messages: its messages by the caller's `message_uid`.
         created_at: when it was created.
         updated_at: when it last changed.
+        used: when a request last named it, on the monotonic clock (for retention).
     """
 
     business_uid: str
@@ -147,6 +152,7 @@ class Channel:
     messages: dict[str, Message] = field(default_factory=dict)
     created_at: str = field(default_factory=iso_now)
     updated_at: str = field(default_factory=iso_now)
+    used: float = field(default_factory=time.monotonic)
 
     def view(self) -> dict[str, Any]:
         """The channel as the contract's `ChannelResponseEntity`."""
@@ -196,23 +202,103 @@ class Session:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How much the gateway remembers: past a count or an age, the oldest is forgotten.
+
+    Attributes:
+        channels: most channels kept (sessions too: they live on channels).
+        messages: most messages kept.
+        seconds: a message older than this, or a channel unused for this long, is forgotten
+            (0: no age limit).
+    """
+
+    channels: int = 50_000
+    messages: int = 100_000
+    seconds: float = 600.0
+
+
 @dataclass(slots=True)
 class Store:
     """Every live channel, message and session, by uid. Deleted ones are gone (404 after).
 
+    Bounded for soaks by `retention`: the oldest go first, counted in `evicted`. Each kind
+    keeps its arrival order in a deque beside its dict, so forgetting the oldest is O(1).
+
     Attributes:
+        retention: the bounds.
         channels: live channels.
         messages: messages of live channels, by the gateway's uid.
         sessions: live sessions.
+        evicted: how many of each kind were forgotten to stay within `retention`.
     """
 
+    retention: Retention = field(default_factory=Retention)
     channels: dict[str, Channel] = field(default_factory=dict)
     messages: dict[str, Message] = field(default_factory=dict)
     sessions: dict[str, Session] = field(default_factory=dict)
+    evicted: dict[str, int] = field(
+        default_factory=lambda: {"channels": 0, "messages": 0, "sessions": 0}
+    )
+    _channel_order: deque[Channel] = field(default_factory=deque)
+    _message_order: deque[Message] = field(default_factory=deque)
+    _session_order: deque[Session] = field(default_factory=deque)
 
     def add_channel(self, channel: Channel) -> Channel:
+        """Keep `channel`, forgetting the oldest (or longest unused) beyond the bounds."""
         self.channels[channel.uid] = channel
+        self._channel_order.append(channel)
+        self._trim_channels(channel.used)
         return channel
+
+    def add_message(self, message: Message) -> Message:
+        """Keep `message` on its channel, forgetting the oldest beyond the bounds."""
+        message.channel.messages[message.message_uid] = message
+        self.messages[message.uid] = message
+        self._message_order.append(message)
+        self._trim_messages(message.born)
+        return message
+
+    def add_session(self, session: Session) -> Session:
+        """Keep `session`, forgetting the oldest beyond the channel bound."""
+        self.sessions[session.uid] = session
+        self._session_order.append(session)
+        order = self._session_order
+        while len(order) > self.retention.channels:
+            oldest = order.popleft()
+            if self.sessions.pop(oldest.uid, None) is not None:
+                self.evicted["sessions"] += 1
+        return session
+
+    def _trim_messages(self, now: float) -> None:
+        order, limit = self._message_order, self.retention.messages
+        cutoff = now - self.retention.seconds if self.retention.seconds else -1.0
+        while order and (len(order) > limit or order[0].born < cutoff):
+            oldest = order.popleft()
+            if self.messages.get(oldest.uid) is oldest:
+                self._forget_message(oldest)
+                self.evicted["messages"] += 1
+
+    def _trim_channels(self, now: float) -> None:
+        order, limit = self._channel_order, self.retention.channels
+        cutoff = now - self.retention.seconds if self.retention.seconds else -1.0
+        for _ in range(2 if self.retention.seconds else 0):
+            # A busy channel at the front moves back, so idle ones behind it come up.
+            if order and len(order) <= limit and order[0].used >= cutoff and self._live(order[0]):
+                order.rotate(-1)
+        while order and (len(order) > limit or order[0].used < cutoff or not self._live(order[0])):
+            oldest = order.popleft()
+            if self._live(oldest):
+                self.delete_channel(oldest)
+                self.evicted["channels"] += 1
+
+    def _live(self, channel: Channel) -> bool:
+        return self.channels.get(channel.uid) is channel
+
+    def _forget_message(self, message: Message) -> None:
+        self.messages.pop(message.uid, None)
+        if message.channel.messages.get(message.message_uid) is message:
+            del message.channel.messages[message.message_uid]
 
     def delete_channel(self, channel: Channel) -> None:
         """Forget the channel and every session over it."""

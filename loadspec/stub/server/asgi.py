@@ -34,6 +34,18 @@ class AsgiApp:
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
 
+    def _head_refused(self, headers: list[tuple[bytes, bytes]]) -> Reply | None:
+        # uvicorn has read the head already; the limits still answer what the wire server does.
+        config = self.dispatcher.config
+        if len(headers) > config.max_headers:
+            return self.dispatcher.head_refused(
+                431, f"more than {config.max_headers} request headers"
+            )
+        if sum(len(n) + len(v) + 4 for n, v in headers) > config.max_header_bytes:
+            reason = f"request headers larger than {config.max_header_bytes} bytes"
+            return self.dispatcher.head_refused(431, reason)
+        return None
+
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
@@ -46,6 +58,10 @@ class AsgiApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
+        refused = self._head_refused(scope["headers"])
+        if refused is not None:
+            await _send(send, refused)
+            return
         headers = dict(scope["headers"])
         try:
             body = await _read_body(receive, headers, self.dispatcher.config.max_body)

@@ -3,7 +3,8 @@
 The parser and the loop are uvicorn's own; what this module drops is the ASGI layer (a task
 and four message dicts per request, and two writes per response), which cost more CPU than
 the whole gateway. Keep-alive, pipelining (answers stay in order), `Expect: 100-continue`,
-body limits, flow control, idle timeouts and graceful shutdown are handled here.
+body and head limits, flow control, idle timeouts, a deadline for each request's head
+and graceful shutdown are handled here.
 """
 
 from __future__ import annotations
@@ -69,7 +70,10 @@ class _Connection(asyncio.Protocol):
     def __init__(self, server: WireServer) -> None:
         self._server = server
         self._dispatcher = server.dispatcher
-        self._limit = server.dispatcher.config.max_body
+        config = server.dispatcher.config
+        self._limit = config.max_body
+        self._head_limit = config.max_header_bytes
+        self._max_headers = config.max_headers
         self._parser = httptools.HttpRequestParser(self)
         self._transport: asyncio.Transport | None = None
         self._queue: deque[_Slot] = deque()
@@ -79,7 +83,11 @@ class _Connection(asyncio.Protocol):
         self._size = 0
         self._too_big = False
         self._closing = False
+        self._head_size = 0
+        self._header_count = 0
+        self._completed = False  # a request ended within the chunk being parsed
         self.idle_since = 0.0
+        self.head_since = 0.0  # when the head being read began; 0 between requests
 
     @property
     def busy(self) -> bool:
@@ -99,8 +107,14 @@ class _Connection(asyncio.Protocol):
         if self._closing:
             return
         self.idle_since = self._server.loop.time()
+        before = self._head_size if self.head_since else 0
+        self._completed = False
         try:
             self._parser.feed_data(data)
+            if self.head_since and not self._completed:
+                # Nothing ended in this chunk, so all of it is the unfinished head: counting
+                # it whole catches one never-ending header, which httptools buffers silently.
+                self._grow_head(max(before + len(data) - self._head_size, 0))
         except httptools.HttpParserUpgrade:
             self._closing = True  # answered as plain HTTP; the upgraded bytes are not ours
             self._enqueue(None, keep_alive=False)
@@ -117,14 +131,35 @@ class _Connection(asyncio.Protocol):
 
     def on_message_begin(self) -> None:
         self._url, self._headers, self._body, self._size, self._too_big = b"", {}, [], 0, False
+        self._head_size, self._header_count = 0, 0
+        self.head_since = self.idle_since
 
     def on_url(self, url: bytes) -> None:
         self._url += url
+        self._grow_head(len(url))
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers[name.lower()] = value
+        self._header_count += 1
+        if self._header_count > self._max_headers:
+            self._refuse_head(431, f"more than {self._max_headers} request headers")
+        else:
+            self._grow_head(len(name) + len(value) + 4)
+
+    def _grow_head(self, size: int) -> None:
+        self._head_size += size
+        if self._head_size > self._head_limit:
+            self._refuse_head(431, f"request headers larger than {self._head_limit} bytes")
+
+    def _refuse_head(self, status: int, reason: str) -> None:
+        if not self._closing:
+            self.head_since = 0.0
+            self._enqueue(self._dispatcher.head_refused(status, reason), keep_alive=False)
 
     def on_headers_complete(self) -> None:
+        self.head_since = 0.0
+        if self._closing:
+            return
         length = self._headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self._limit:
             self._reject_body()
@@ -133,7 +168,7 @@ class _Connection(asyncio.Protocol):
             self._transport.write(_CONTINUE)
 
     def on_body(self, chunk: bytes) -> None:
-        if self._too_big:
+        if self._too_big or self._closing:
             return
         self._size += len(chunk)
         if self._size > self._limit:
@@ -147,6 +182,7 @@ class _Connection(asyncio.Protocol):
         self._enqueue(self._dispatcher.too_large(self._path()[0]), keep_alive=False)
 
     def on_message_complete(self) -> None:
+        self._completed = True
         if self._too_big or self._closing:
             return
         method = self._parser.get_method().decode("ascii", "replace")
@@ -207,6 +243,10 @@ class _Connection(asyncio.Protocol):
         if slot.close:
             transport.close()
 
+    def too_slow(self) -> None:
+        """Cut off a client whose request head is taking longer than `header_timeout`."""
+        self._refuse_head(408, "request headers did not arrive in time")
+
     def shut(self, force: bool = False) -> None:
         """Close now if idle (or `force`), else once the answers in flight have left."""
         self._closing = True
@@ -247,11 +287,15 @@ class WireServer:
             await self.dispatcher.callbacks.aclose()
 
     async def _sweep(self) -> None:
+        header_timeout = self.dispatcher.config.header_timeout
         while True:
-            await asyncio.sleep(IDLE_TIMEOUT / 6)
-            cutoff = self.loop.time() - IDLE_TIMEOUT
+            await asyncio.sleep(min(IDLE_TIMEOUT / 6, header_timeout / 4))
+            now = self.loop.time()
+            idle_cutoff, head_cutoff = now - IDLE_TIMEOUT, now - header_timeout
             for connection in list(self.connections):
-                if not connection.busy and connection.idle_since < cutoff:
+                if connection.head_since and connection.head_since < head_cutoff:
+                    connection.too_slow()
+                elif not connection.busy and connection.idle_since < idle_cutoff:
                     connection.shut()
 
     async def _drain(self) -> None:

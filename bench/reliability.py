@@ -1,0 +1,344 @@
+"""What a load run survives and never leaks, tried and written into docs/reliability.md.
+
+    python bench/reliability.py [--minutes 10] [--only faults,restart,inputs,canary,flood,soak]
+
+One command, bounded, loopback only. It runs: a short Locust run against `loadspec stub` with
+each fault flag; the gateway killed and restarted under load; the hostile-input tests
+(hypothesis mutations, fixed cases) and the canary test; a signed flood of 3,000 callbacks a
+second for 10 s at a running load's listener (against the same run without it); and a soak of
+the seed's chain against the embedded gateway (`--minutes`, default 10, under `nice -n 19`),
+sampling the gateway's memory. About 6 minutes plus the soak. Exit 0 when every "Done when"
+check held, else 1; the figures are written either way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from xml.etree import ElementTree
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._reliability_load import flood, soak
+from bench._reliability_runs import (
+    CHAIN,
+    ENV,
+    MESSAGES,
+    ROOT,
+    Run,
+    free_port,
+    gateway,
+    get_json,
+    locust,
+    read_run,
+    start_gateway,
+)
+from bench._report import machine
+
+DOC = ROOT / "docs" / "reliability.md"
+RUN = ("-f", "locustfiles/messages.py", "--headless", "-u", "6", "-r", "6", "-t", "6s")
+# flag and value, whether the fault must show as failures, extra Locust options
+FAULTS: tuple[tuple[tuple[str, ...], bool, tuple[str, ...]], ...] = (
+    (("--error-rate", "0.05"), True, ()),
+    (("--reset-rate", "0.1"), True, ()),
+    (("--malformed-rate", "0.05"), True, ()),
+    (("--contract-break-rate", "0.2"), True, ("--validate-responses", "1")),
+    (("--rate-limit", "8"), True, ()),
+    (("--latency", "uniform:5:50"), False, ()),
+    (("--callback-drop-rate", "0.5"), True, ()),
+    (("--callback-delay", "uniform:200:1500"), False, ()),
+    (("--callback-duplicate-rate", "0.5"), False, ()),
+    (("--callback-reorder-rate", "0.5"), False, ()),
+)
+Section = tuple[str, bool]
+
+
+def reports_written(run: Run) -> bool:
+    """CSV, HTML and a JUnit file that parses."""
+    folder = run.folder
+    try:
+        ElementTree.parse(folder / "junit.xml")
+    except (OSError, ElementTree.ParseError):
+        return False
+    html = folder / "report.html"
+    return (folder / "run_stats.csv").is_file() and html.is_file() and html.stat().st_size > 0
+
+
+def _short(text: str, size: int = 110) -> str:
+    text = text.replace("|", "\\|")
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def faults(work: Path) -> Section:
+    """Each fault flag: a short run, its failures and messages, its reports."""
+    lines = [
+        "| fault (`loadspec stub ...`) | requests | failures | most frequent failures | "
+        "gateway's count | reports | survived |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    held, resets = True, None
+    for flags, fails, extra in FAULTS:
+        folder = work / "fault" / flags[0].strip("-")
+        with gateway(*flags) as url:
+            reports = ("--html", str(folder / "report.html"), "--junit", str(folder / "junit.xml"))
+            run = locust(folder, *RUN, "--host", url, *reports, *extra)
+            said = get_json(url + "/__stub/stats")
+        requests = sum(r.requests for r in run.requests)
+        failed = sum(r.failures for r in run.rows.values())
+        survived = (
+            run.code in (0, 1)
+            and "Traceback" not in run.log
+            and reports_written(run)
+            and requests > 0
+            and (failed > 0) == fails
+        )
+        held &= survived
+        top = "<br>".join(f"{n} x {_short(e)}" for e, n in run.top_errors()) or "—"
+        counted = {k: v for k, v in said["callbacks"].items() if v and k in _CALLBACK_FAULTS}
+        counted |= {
+            "reset" if k == "0" else k: v
+            for k, v in said["by_status"].items()
+            if not k.startswith("2")
+        }
+        shown = ", ".join(f"{k}: {v}" for k, v in sorted(counted.items())) or "—"
+        name = f"`{' '.join(flags)}`" + (f" with `{' '.join(extra)}`" if extra else "")
+        lines.append(
+            f"| {name} | {requests} | {failed} | {top} | {shown} | "
+            f"{'CSV, HTML, JUnit' if reports_written(run) else 'missing'} | "
+            f"{'yes' if survived else '**no**'} |"
+        )
+        if flags[0] == "--reset-rate":
+            resets = run
+    assert resets is not None
+    text, even = _resets(resets)
+    return "\n".join(lines) + "\n\n" + text, held and even
+
+
+_CALLBACK_FAULTS = ("dropped", "duplicated", "reordered", "retried", "failed", "overflow")
+
+
+def _resets(run: Run) -> Section:
+    rows = sorted(run.requests, key=lambda r: (r.kind, r.name))
+    table = ["| row | requests | failures | share |", "|---|---|---|---|"]
+    table += [
+        f"| {r.kind} {r.name} | {r.requests} | {r.failures} | {r.fail_share:.1%} |" for r in rows
+    ]
+    even = all(0.05 < r.fail_share < 0.15 for r in rows if r.requests >= 300)
+    gets = [r for r in rows if r.kind == "GET"]
+    verdict = "yes" if even and gets else "**no**"
+    return (
+        "**Resets at 10% (`--reset-rate 0.1`), under Locust:** every method's row shows about "
+        f"10% failures, GET rows as POST rows ({verdict}); none is resent behind the "
+        "statistics.\n\n" + "\n".join(table),
+        even and bool(gets),
+    )
+
+
+def restart(work: Path) -> Section:
+    """The gateway killed (-9) and restarted on its port 5 s later under a running load."""
+    folder, port, users = work / "restart", free_port(), 4
+    process = start_gateway(port)
+    address = f"http://127.0.0.1:{port}"
+    shape = ("-u", str(users), "-r", str(users), "-t", "20s", "--host", address)
+    load = subprocess.Popen(
+        [*_LOCUST_RESTART, *shape, "--csv", str(folder / "run"), "--csv-full-history"],
+        cwd=ROOT,
+        env=ENV,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    url = f"http://127.0.0.1:{port}/__stub/stats"
+    deadline = time.monotonic() + 60
+    while (made := get_json(url)["created"])["channels"] < users or made["messages"] < 50:
+        if load.poll() is not None or time.monotonic() > deadline:
+            load.kill()
+            raise SystemExit(f"reliability: the load did not start:\n{load.communicate()[1]}")
+        time.sleep(0.1)
+    time.sleep(2)  # past the slowest activation: no user waits for a callback the kill loses
+    before = get_json(url)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    killed = time.time()
+    time.sleep(5)
+    process = start_gateway(port)
+    restarted = time.time()
+    _, log = load.communicate(timeout=120)
+    after = get_json(url)
+    process.terminate()
+    process.wait()
+    run = read_run(load.returncode, log, folder)
+    refused = sum(n for e, n in run.errors.items() if "ConnectionRefusedError" in e)
+    vanished = sum(n for e, n in run.errors.items() if "got 404" in e)
+    again = sum(r.requests for r in run.rows.values() if r.kind == "SETUP")
+    reached = sum(r.requests for r in run.requests) - refused
+    served = before["requests"] + after["requests"]
+    back = _first_success(folder / "run_stats_history.csv", restarted)
+    recovered = back is not None and back - restarted < 10
+    held = recovered and again == users and served <= reached <= served + 2 * users
+    seconds = f"{back - restarted:.0f} s" if back is not None else "never"
+    return (
+        f"{users} users of the seed's chain against `loadspec stub --port P`, killed with "
+        f"SIGKILL, restarted on the same port {restarted - killed:.1f} s later:\n\n"
+        f"- while it was down: {refused} refused tries, each a failure, backed off "
+        "(0.5 s, 1 s, then every 2 s);\n"
+        f"- after: {vanished} x `404` on the vanished channel, then {again} "
+        f"`SETUP ... (prerequisites again)`: every user made a new channel "
+        f"({after['created']['channels']} created) and sent {after['created']['messages']} "
+        "messages;\n"
+        f"- messages succeeded again {seconds} after the gateway answered;\n"
+        f"- every request a gateway served is one the statistics count: {served} served, "
+        f"{reached} counted as sent (the difference: requests in flight at the kill).\n\n"
+        f"Recovered and counted: {'yes' if held else '**no**'}.",
+        held,
+    )
+
+
+_LOCUST_RESTART = [
+    sys.executable,
+    "-m",
+    "locust",
+    "-f",
+    "locustfiles/messages.py",
+    CHAIN,
+    "--headless",
+]
+
+
+def _first_success(history: Path, moment: float) -> float | None:
+    import csv
+
+    before = None
+    with history.open() as handle:
+        for r in csv.DictReader(handle):
+            if (r["Type"], r["Name"]) != MESSAGES:
+                continue
+            ok, stamp = (
+                int(r["Total Request Count"]) - int(r["Total Failure Count"]),
+                float(r["Timestamp"]),
+            )
+            if stamp <= moment:
+                before = ok
+            elif before is not None and ok > before:
+                return stamp
+    return None
+
+
+def _pytest(*paths: str) -> tuple[bool, str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *paths],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-300:]
+    return done.returncode == 0, re.sub(r"=+", "", summary).strip()
+
+
+def inputs() -> Section:
+    """The hostile-input tests: how many inputs, what they found."""
+    sys.path.insert(0, str(ROOT))
+    from tests.test_hostile_specs import PIECES
+
+    source = (ROOT / "tests" / "test_hostile_specs.py").read_text()
+    examples = int(re.findall(r"max_examples=(\d+)", source)[0])
+    pieces = len(PIECES)
+    files = ("tests/test_hostile_specs.py", "tests/stub/test_stub_hostile.py")
+    ok, summary = _pytest(*files)
+    passed = re.search(r"(\d+) passed", summary)
+    fixed = f"{int(passed.group(1)) - 1} fixed cases" if passed else "the fixed cases"
+    listener = ("tests/runtime/test_webhook_limits.py", "tests/runtime/test_webhook_share.py")
+    webhooks_ok, webhooks = _pytest(*listener)
+    return (
+        f"- `loadspec validate` on {examples:,} mutated specs (hypothesis: lines of valid specs "
+        f"inserted, cut, duplicated or replaced with {pieces} pieces that broke YAML readers "
+        "and random text), checking each time: no traceback, every line `file:line`, every "
+        f"file of the batch still checked; plus {fixed}: explicit YAML tags with bad "
+        "values, and the gateway's hostile requests (garbage, contract-breaking and huge "
+        f"bodies): `{' '.join(files)}`: {summary}.\n"
+        "- The webhook listener's abuse cases (forged, tampered, unsigned and `alg: none` "
+        "callbacks, stale and future `iat`, replays, heads too large or too slow, the rate "
+        f"cap and the time share): `{' '.join(listener)}`: {webhooks}.",
+        ok and webhooks_ok,
+    )
+
+
+def canary() -> Section:
+    """The canary run: a token echoed in every form, searched for in every output."""
+    sys.path.insert(0, str(ROOT))
+    from tests.load.test_canary import LEAKS
+
+    ok, summary = _pytest("tests/load/test_canary.py")
+    forms = ", ".join(LEAKS)
+    return (
+        f"A canary token echoed back by a server in {len(LEAKS)} forms ({forms}), and quoted "
+        "in a contract violation, during a real Locust run; every output searched: CSV, "
+        "HTML, JSON, JUnit XML, the log file, stdout and stderr "
+        f"(`tests/load/test_canary.py`: {summary}). **Canaries leaked: "
+        f"{0 if ok else 'some (see the test)'}.**",
+        ok,
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=10.0, help="soak length (default 10)")
+    parser.add_argument("--only", default="faults,restart,inputs,canary,flood,soak")
+    parser.add_argument("--doc", type=Path, default=DOC)
+    options = parser.parse_args()
+    wanted = options.only.split(",")
+    started = time.monotonic()
+    sections: list[tuple[str, Section]] = []
+    with tempfile.TemporaryDirectory(prefix="loadspec-reliability-") as folder:
+        work = Path(folder)
+        steps = {
+            "faults": ("Faults survived", lambda: faults(work)),
+            "restart": ("Gateway killed and restarted", lambda: restart(work)),
+            "inputs": ("Inputs tried", inputs),
+            "canary": ("Canaries leaked", canary),
+            "flood": ("Floods absorbed", lambda: flood(work)),
+            "soak": ("Soak", lambda: soak(work, options.minutes)),
+        }
+        for name in (n for n in steps if n in wanted):
+            title, step = steps[name]
+            print(f"reliability: {name}...", file=sys.stderr, flush=True)
+            sections.append((title, step()))
+    held = all(ok for _, (_, ok) in sections)
+    options.doc.write_text(_document(sections, time.monotonic() - started, options))
+    print(f"reliability: wrote {options.doc}; all held: {held}", file=sys.stderr)
+    return 0 if held else 1
+
+
+def _document(sections: list[tuple[str, Section]], took: float, options: argparse.Namespace) -> str:
+    command = "python bench/reliability.py" + (
+        f" --minutes {options.minutes:g}" if options.minutes != 10 else ""
+    )
+    head = [
+        "# Reliability and security",
+        "",
+        "What a load run survives and what it never leaks, as tried by "
+        f"`{command}` (loopback only; {took / 60:.0f} minutes). Rerun it to refresh this page.",
+        "",
+        f"Machine: {machine()}; written {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. The machine "
+        "is shared: rates move between runs; the checks compare runs made side by side.",
+        "",
+        "| what | held |",
+        "|---|---|",
+    ]
+    head += [f"| {title} | {'yes' if ok else '**no**'} |" for title, (_, ok) in sections]
+    body = [f"\n## {title}\n\n{text}\n" for title, (text, _) in sections]
+    return "\n".join(head) + "\n" + "".join(body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

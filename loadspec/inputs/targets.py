@@ -1,0 +1,104 @@
+"""Which hosts a run may send traffic to, and whether they answer: decided before any request."""
+
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+import os
+import socket
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from loadspec.errors import ConfigError
+
+__all__ = ["ALLOW_ENV", "AllowList", "add_target_arguments", "check_reachable", "hostname_of"]
+
+ALLOW_ENV = "LOADSPEC_ALLOW_HOSTS"
+_HOW = (
+    f"allow it with --allow-host {{name}} (repeatable), {ALLOW_ENV}={{name}} "
+    "or allow-host in a config file"
+)
+
+
+def add_target_arguments(group: Any) -> None:
+    """Register --allow-host on an argument group (Locust's, or the fuzz subcommand's)."""
+    group.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="a host other than loopback that this run may send traffic to, e.g. "
+        "api.example.com or *.staging.example.com "
+        f"(repeatable; also {ALLOW_ENV}, comma-separated)",
+    )
+
+
+def hostname_of(label: str, url: str) -> str:
+    """The host name of an http(s) URL (`ConfigError` for anything else)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{label} {url!r} is not an http(s) URL (e.g. http://127.0.0.1:8080)")
+    return parts.hostname
+
+
+def _loopback(hostname: str) -> bool:
+    if hostname.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class AllowList:
+    """Host patterns (fnmatch, case-insensitive) a run may target besides loopback.
+
+    Attributes:
+        patterns: what --allow-host, LOADSPEC_ALLOW_HOSTS and config files allow.
+    """
+
+    patterns: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, given: Iterable[str] | None, environ: Mapping[str, str] | None = None) -> AllowList:
+        """--allow-host values (each may hold several, comma-separated) and LOADSPEC_ALLOW_HOSTS."""
+        environ = os.environ if environ is None else environ
+        texts = [*(given or []), environ.get(ALLOW_ENV, "")]
+        return cls(tuple(p.strip().lower() for t in texts for p in t.split(",") if p.strip()))
+
+    def allows(self, hostname: str) -> bool:
+        """Loopback always; any other host only when a pattern names it."""
+        name = hostname.lower()
+        return _loopback(name) or any(fnmatch.fnmatchcase(name, p) for p in self.patterns)
+
+    def check(self, label: str, url: str) -> str:
+        """The host name of `url`; `ConfigError` saying how to allow it when it is not allowed."""
+        name = hostname_of(label, url)
+        if not self.allows(name):
+            raise ConfigError(
+                f"{label} {url}: {name} is not a loopback address, and a run sends it real "
+                f"traffic: {_HOW.format(name=name)}"
+            )
+        return name
+
+
+def check_reachable(label: str, url: str, timeout: float = 5.0) -> None:
+    """One TCP connection to `url`'s host and port; `ConfigError` with the reason if none."""
+    parts = urlsplit(url)
+    name = hostname_of(label, url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        addresses = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ConfigError(f"{label} {url}: {name} cannot be resolved ({exc.strerror})") from None
+    family, kind, proto, _, address = addresses[0]
+    try:
+        with socket.socket(family, kind, proto) as probe:
+            probe.settimeout(timeout)
+            probe.connect(address)
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        raise ConfigError(f"{label} {url}: cannot connect to {name}:{port} ({why})") from None

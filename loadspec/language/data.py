@@ -1,0 +1,89 @@
+"""Data files: `data: {file, mode, scope, exhausted}`; CSV with a header row, or JSON lines."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from loadspec.contract.lookup import resolve_contract_path
+from loadspec.errors import ConfigError
+from loadspec.language.model import DataMode, DataScope, DataSource
+from loadspec.language.values import ValueReader, unknown
+
+__all__ = ["DATA_KEYS", "read_data", "read_rows"]
+
+DATA_KEYS = frozenset({"file", "mode", "scope", "exhausted"})
+_EXHAUSTED = ("stop", "wrap")
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """Every row of a CSV file (header row first) or a JSON lines file (`.jsonl`)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    if path.suffix in (".jsonl", ".ndjson"):
+        return [_json_row(path, n, line) for n, line in enumerate(text.splitlines(), 1) if line]
+    return [dict(row) for row in csv.DictReader(text.splitlines())]
+
+
+def _json_row(path: Path, number: int, line: str) -> dict[str, str]:
+    try:
+        row = json.loads(line)
+    except ValueError:
+        raise ConfigError(f"{path}:{number}: not a JSON object") from None
+    if not isinstance(row, dict):
+        raise ConfigError(f"{path}:{number}: not a JSON object")
+    return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in row.items()}
+
+
+def _columns(path: Path) -> tuple[str, ...]:
+    rows = read_rows(path)
+    if path.suffix in (".jsonl", ".ndjson"):
+        return tuple(dict.fromkeys(k for row in rows for k in row))
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    if not rows:
+        raise ConfigError(f"{path}: no rows under the header row")
+    return tuple(name.strip() for name in header if name.strip())
+
+
+def read_data(reader: ValueReader, front: Mapping[str, Any], spec: Path) -> DataSource | None:
+    """The front matter's `data:` mapping, its file found and its header read."""
+    value = front.get("data")
+    if value is None:
+        return None
+    given = reader.mapping(("data",), value, "data")
+    for key in given:
+        if key not in DATA_KEYS:
+            reader.error(("data", key), unknown("data key", key, sorted(DATA_KEYS)))
+    where = reader.text(("data", "file"), given.get("file"))
+    if not where:
+        reader.error(("data",), "data needs a file: (a CSV file with a header row)")
+        return None
+    path = resolve_contract_path(where, spec, None)
+    if path is None:
+        reader.error(("data", "file"), f"data file {where!r} not found beside the spec or above")
+        return None
+    return _source(reader, given, path)
+
+
+def _source(reader: ValueReader, given: Mapping[str, Any], path: Path) -> DataSource | None:
+    mode = reader.enum(("data", "mode"), given.get("mode", "sequential"), DataMode, "data mode")
+    scope = reader.enum(("data", "scope"), given.get("scope", "iteration"), DataScope, "scope")
+    exhausted = str(given.get("exhausted", "stop"))
+    if exhausted not in _EXHAUSTED:
+        reader.error(
+            ("data", "exhausted"), f"data exhausted must be stop or wrap, not {exhausted!r}"
+        )
+    try:
+        columns = _columns(path)
+    except ConfigError as exc:
+        reader.error(("data", "file"), str(exc))
+        return None
+    if mode is None or scope is None:
+        return None
+    return DataSource(path, mode, scope, exhausted, columns)

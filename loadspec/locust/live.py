@@ -1,0 +1,75 @@
+"""The verdict while the run goes: the web UI's Thresholds tab, and thresholds that abort."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import gevent
+from locust.env import Environment
+from locust.runners import STATE_RUNNING, STATE_SPAWNING, WorkerRunner
+
+from loadspec.locust.ending import judge, with_verdict
+from loadspec.locust.options import LoadSettings
+from loadspec.locust.thresholds import evaluate
+
+__all__ = ["TAB", "show_in_web_ui", "watch_aborts"]
+
+TAB = "loadspec-thresholds"
+_COLUMNS = (("check", "Check"), ("measured", "Measured"), ("verdict", "Verdict"))
+_log = logging.getLogger("loadspec")
+
+
+def show_in_web_ui(environment: Environment, settings: LoadSettings) -> None:
+    """A Thresholds tab (Locust's extended tabs), refreshed with every stats poll."""
+    web_ui = environment.web_ui
+    if web_ui is None or web_ui.app is None:
+        return
+    web_ui.template_args["extended_tabs"] = [{"title": "Thresholds", "key": TAB}]
+    web_ui.template_args["extended_tables"] = [
+        {"key": TAB, "structure": [{"key": key, "title": title} for key, title in _COLUMNS]}
+    ]
+    from flask import request
+
+    app = web_ui.app
+
+    @app.after_request
+    def _with_verdict(response: Any) -> Any:
+        if request.path.endswith("/stats/requests") and response.is_json:
+            rows = judge(environment, settings).table_rows()
+            data = {**response.get_json(), "extended_stats": [{"key": TAB, "data": rows}]}
+            response.set_data(json.dumps(data))
+        elif request.path.endswith("/stats/report"):
+            report = with_verdict(response.get_data(as_text=True), judge(environment, settings))
+            response.set_data(report)
+        return response
+
+
+def watch_aborts(environment: Environment, settings: LoadSettings) -> None:
+    """Check the `:abort` thresholds every second; stop the run at the first breach."""
+    aborting = [t for t in settings.thresholds if t.abort]
+    if not aborting or isinstance(environment.runner, WorkerRunner):
+        return
+    if getattr(environment, "loadspec_watching", False):
+        return  # one watcher per process, however many times a run starts
+    environment.loadspec_watching = True  # type: ignore[attr-defined]
+    gevent.spawn(_watch, environment, aborting)
+
+
+def _watch(environment: Environment, aborting: list[Any]) -> None:
+    runner = environment.runner
+    assert runner is not None
+    while True:
+        gevent.sleep(1)
+        if runner.state not in (STATE_RUNNING, STATE_SPAWNING):
+            continue
+        # A row with no data yet is not a breach: only a measured value aborts.
+        breached = [o for o in evaluate(aborting, environment.stats) if o.actual is not None]
+        breached = [o for o in breached if not o.passed]
+        if breached:
+            environment.loadspec_aborted = breached[0].threshold.text  # type: ignore[attr-defined]
+            _log.error("loadspec: %s: aborting the run", breached[0])
+            headless = getattr(environment.parsed_options, "headless", False)
+            runner.quit() if headless else runner.stop()
+            return

@@ -1,0 +1,101 @@
+"""What is decided before a single request: a configuration problem exits 2, in one line each."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import Any, NoReturn
+
+from loadspec.errors import ConfigError
+from loadspec.inputs.credentials import Credentials
+from loadspec.inputs.targets import AllowList, check_reachable
+from loadspec.language.names import needed_variables
+from loadspec.locust.baseline import load_baseline
+from loadspec.locust.options import LoadSettings
+from loadspec.locust.thresholds import check_rows
+from loadspec.runtime.compiled import CompiledSpec
+
+__all__ = ["EXIT_CONFIG", "check_targets", "known_rows", "preflight", "refuse"]
+
+EXIT_CONFIG = 2
+
+
+def refuse(message: str) -> NoReturn:
+    """Stop the process with exit code 2 and `message`, no traceback.
+
+    Locust imports the locustfile before anything else, and a SystemExit raised there ends
+    the process before any runner, web UI or gateway exists.
+    """
+    for line in message.splitlines():
+        print(line if line.startswith("loadspec") else f"loadspec: {line}", file=sys.stderr)
+    raise SystemExit(EXIT_CONFIG)
+
+
+def preflight(settings: LoadSettings, specs: Iterable[CompiledSpec]) -> None:
+    """Thresholds name rows the specs make; the baseline reads; every run variable the specs
+    need has a value (`ConfigError` otherwise)."""
+    specs = list(specs)
+    check_rows(settings.thresholds, known_rows(specs))
+    refusal = settings.inputs.variables.refusal(
+        {c.spec.path: needed_variables(c.spec) for c in specs}
+    )
+    if refusal is not None:
+        raise ConfigError(refusal)
+    if settings.baseline is not None:
+        load_baseline(settings.baseline)
+
+
+def known_rows(specs: Iterable[CompiledSpec]) -> set[str]:
+    """Every stats row the specs can make, as thresholds name them."""
+    rows: set[str] = set()
+    for compiled in specs:
+        if compiled.prerequisites:
+            rows.add(f"SETUP {compiled.rerun_row}")
+        for step in (s.step for s in compiled.prerequisites + compiled.test_request):
+            if step.wait is not None or step.poll is not None:
+                rows.add(f"WAIT {step.id}")
+            if step.method is None or step.path is None:
+                continue
+            rows |= {step.name, step.path}
+            if step.poll is not None:
+                rows |= {f"{step.name} (poll)", f"{step.path} (poll)"}
+    return rows
+
+
+def check_targets(options: Any, settings: LoadSettings, specs: Iterable[CompiledSpec]) -> None:
+    """The hosts the specs use are allowed, answer, and get only their own credentials.
+
+    Without a host the run starts the embedded gateway: nothing to check. Otherwise each
+    host (and fallback host) must be loopback or allowed, resolve and accept one
+    connection, and every token type a spec sends must be set (`ConfigError` otherwise).
+    """
+    host = getattr(options, "host", None) or settings.inputs.host
+    if not host:
+        return
+    allowed = AllowList.of(getattr(options, "allow_host", None))
+    targets = [("--host", host)]
+    if settings.fallback_host:
+        targets.append(("--fallback-host", settings.fallback_host))
+    for label, url in targets:
+        allowed.check(label, url)
+    for label, url in targets:
+        check_reachable(label, url)
+    _check_credentials(host, Credentials.configured(settings.inputs.tokens), specs)
+
+
+def _check_credentials(host: str, tokens: Credentials, specs: Iterable[CompiledSpec]) -> None:
+    kinds = {
+        step.step.token
+        for compiled in specs
+        for step in compiled.prerequisites + compiled.test_request
+        if step.step.token is not None and step.step.method is not None
+    }
+    missing = sorted(m for kind in kinds if (m := tokens.missing(kind)) is not None)
+    if missing:
+        raise ConfigError(
+            "\n".join(
+                f"loadspec: {host}: a spec {m} (the development token is for the embedded "
+                "gateway only)"
+                for m in missing
+            )
+        )

@@ -1,0 +1,231 @@
+"""One process's part of the load model: its iteration budget, arrival schedule, data rows.
+
+A user asks `begin` before each iteration: it waits for this process's share of the run,
+takes a ticket of `--iterations` (none left: the user stops), waits for the arrival
+schedule's next slot, and sets the spec's data row. When this process has nothing left to
+do (its tickets, or its `unique` rows, are used up) it ends the run when it runs alone, or
+tells the master, which ends the run when every worker has.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import MutableMapping
+from pathlib import Path
+from typing import Any
+
+import gevent
+from locust import between, constant, constant_pacing, constant_throughput
+from locust.env import Environment
+from locust.runners import MasterRunner, WorkerRunner
+
+from loadspec.language.data import read_rows
+from loadspec.language.model import DataMode, DataScope, DataSource, Pace, PaceKind
+from loadspec.locust.load_options import LoadModel
+from loadspec.locust.shares import DONE, Share, hand_out_shares
+
+__all__ = ["Workload", "wait_time_of"]
+
+_log = logging.getLogger("loadspec")
+_ITERATIONS = "loadspec_iterations"
+
+
+class Workload:
+    """What every user of one process shares of the load model."""
+
+    def __init__(self, environment: Environment, model: LoadModel) -> None:
+        self.environment, self.model = environment, model
+        self.share: Share | None = None
+        self.budget: int | None = None
+        self.in_flight = self.started = self.missed = 0
+        self._next = self._since = 0.0
+        self._rows: dict[Path, list[dict[str, str]]] = {}
+        self._cursor: dict[Path, int] = {}
+        self._done = self._used_up = False
+        self.totals: dict[str, tuple[int, int]] = {}  # a master's: started, missed by worker
+        hand_out_shares(environment, model, self._receive)
+        _count_across(environment, self)
+        self._watching: Any = None
+        if model.open:
+            environment.events.quit.add_listener(lambda **_: self._summarize())
+
+    def _summarize(self) -> None:
+        if isinstance(self.environment.runner, WorkerRunner):
+            return
+        for line in self.summary():
+            logging.getLogger("locust.stats_logger").info(line)
+
+    def summary(self) -> list[str]:
+        """The arrival rate's line: target and achieved iterations per second."""
+        total = self.environment.stats.total
+        elapsed = max((total.last_request_timestamp or 0) - total.start_time, 1e-9)
+        started, missed = self.achieved()
+        model = self.model
+        target = model.arrival_rate
+        if target is None and model.profile is not None:
+            if any(s.rate is None for s in model.profile.stages):
+                return []  # stages of users too: no one rate to compare with
+            planned = sum((s.rate or 0) * s.duration for s in model.profile.stages)
+            target = planned / model.profile.duration
+        achieved = started / elapsed
+        line = (
+            f"loadspec: arrival rate: target {target:g}/s, achieved {achieved:.1f}/s "
+            f"({started} iterations in {elapsed:.1f} s)"
+        )
+        if target and achieved < 0.9 * target:
+            line += f"; the target was NOT reached ({missed} start(s) found no free user)"
+        return [line]
+
+    def _receive(self, share: Share) -> None:
+        self.share, self._done, self._used_up = share, False, False
+        self.model = share.model(self.model)
+        if self.model.open and self._watching is None:
+            self._watching = gevent.spawn(self.watch)
+        self.budget = None if share.iterations is None else share.of(share.iterations)
+        self.started = self.missed = 0
+        self._since = self._next = time.monotonic()
+
+    def begin(self, data: DataSource | None, row: MutableMapping[str, str], first: bool) -> bool:
+        """Before an iteration: False when this process has none left to make."""
+        while self.share is None:
+            gevent.sleep(0.02)
+        if self.budget is not None:
+            if self.budget <= 0:
+                return False
+            self.budget -= 1
+        if data is not None and (first or data.scope is DataScope.ITERATION):
+            taken = self._row(data)
+            if taken is None:
+                self._used_up = True
+                self._finish_when_idle()
+                return False
+            row.update(taken)
+        self.in_flight += 1
+        self._wait_for_slot()
+        self.started += 1
+        return True
+
+    def achieved(self) -> tuple[int, int]:
+        """Iterations started and schedule slots missed, in this process or all workers."""
+        if isinstance(self.environment.runner, MasterRunner):
+            counts = list(self.totals.values())
+            return sum(c[0] for c in counts), sum(c[1] for c in counts)
+        return self.started, self.missed
+
+    def watch(self) -> None:
+        """Warn, while the run goes on, when the arrival schedule falls behind."""
+        missed = 0
+        while True:
+            gevent.sleep(5.0)
+            if self.missed > missed:
+                _log.warning(
+                    "loadspec: the arrival rate is not kept: %d iteration start(s) in the "
+                    "last 5 s found no free user (raise --max-users, or the target is too slow)",
+                    self.missed - missed,
+                )
+            missed = self.missed
+
+    def end(self) -> None:
+        """After an iteration: the last one of this process's budget ends its part."""
+        self.in_flight -= 1
+        self._finish_when_idle()
+
+    # --- the arrival schedule ----------------------------------------------------------
+
+    def rate(self) -> float | None:
+        """This process's iterations per second now (None: no schedule)."""
+        model, share = self.model, self.share or Share()
+        total = model.arrival_rate
+        if model.profile is not None:
+            stage = model.profile.at(time.monotonic() - self._since)
+            total = stage.rate if stage is not None else None
+        return None if total is None else total / share.count
+
+    def _wait_for_slot(self) -> None:
+        rate = self.rate()
+        if rate is None:
+            return
+        now = time.monotonic()
+        if now - self._next > 1.0 / rate:
+            self.missed += 1  # no user was free when this slot came: the rate falls behind
+        start = max(now, self._next)
+        self._next = start + 1.0 / rate
+        if start > now:
+            gevent.sleep(start - now)
+
+    # --- data rows ----------------------------------------------------------------------
+
+    def _row(self, data: DataSource) -> dict[str, str] | None:
+        rows = self._rows.get(data.file)
+        if rows is None:
+            rows = self._rows[data.file] = self._part(data)
+        if not rows:
+            return None
+        if data.mode is DataMode.RANDOM:
+            return random.choice(rows)
+        cursor = self._cursor.get(data.file, 0)
+        if cursor >= len(rows) and data.mode is DataMode.UNIQUE and data.exhausted == "stop":
+            return None
+        self._cursor[data.file] = cursor + 1
+        return rows[cursor % len(rows)]
+
+    def _part(self, data: DataSource) -> list[dict[str, str]]:
+        rows = read_rows(data.file)
+        share = self.share or Share()
+        # `unique` across workers: worker i of n takes rows i, i+n, i+2n... of the file.
+        return rows[share.index :: share.count] if data.mode is DataMode.UNIQUE else rows
+
+    # --- the end ------------------------------------------------------------------------
+
+    def _finish_when_idle(self) -> None:
+        used_up = self._used_up or self.budget == 0
+        if not used_up or self.in_flight or self._done:
+            return
+        self._done = True
+        runner = self.environment.runner
+        if isinstance(runner, WorkerRunner):
+            runner.send_message(DONE, {})
+        elif runner is not None:
+            _log.info("loadspec: the load model's work is done: ending the run")
+            gevent.spawn(runner.quit)
+
+
+def _count_across(environment: Environment, work: Workload) -> None:
+    """Iterations started, summed over the workers (for the arrival rate's summary line)."""
+    runner, events = environment.runner, environment.events
+
+    def report(data: dict[str, Any], **_: Any) -> None:
+        data[_ITERATIONS] = (work.started, work.missed)
+
+    def receive(client_id: str, data: dict[str, Any], **_: Any) -> None:
+        work.totals[client_id] = data.get(_ITERATIONS, (0, 0))
+
+    events.report_to_master.add_listener(report)
+    events.worker_report.add_listener(receive)
+    if isinstance(runner, MasterRunner):
+        finished: set[str] = set()
+
+        def done(msg: Any, **_: Any) -> None:
+            finished.add(msg.node_id)
+            if len(finished) >= runner.worker_count:
+                _log.info("loadspec: every worker's work is done: ending the run")
+                gevent.spawn(runner.quit)
+
+        runner.register_message(DONE, done)
+
+
+def wait_time_of(pace: Pace | None, model: LoadModel) -> Any:
+    """Locust's wait_time for a spec's users: its own pace, else the run's, else none.
+
+    Under an arrival rate the schedule starts iterations and users do not wait on their own.
+    """
+    pace = pace or model.pace
+    if pace is None or model.open:
+        return constant(0)
+    if pace.kind is PaceKind.PACING:
+        return constant_pacing(pace.low)
+    if pace.kind is PaceKind.RATE:
+        return constant_throughput(pace.low)
+    return constant(pace.low) if pace.high == pace.low else between(pace.low, pace.high)

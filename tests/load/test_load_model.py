@@ -1,0 +1,306 @@
+"""The load model as a user shapes it: think time, iterations, stages, arrival rate, data."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.load.runs import LOCUST, free_port, read_stats, run_locust
+from tests.local_server import serving
+from tests.plain_server import TOKEN, PlainServer
+
+ENV = {"LOADSPEC_TOKEN_STAFF": TOKEN}
+SPEC = """---
+endpoint: "GET /{path}"
+status: verified
+{front}
+---
+
+# A load model spec
+
+## Test Request
+```yaml
+steps:
+  - id: main_request
+    method: GET
+    path: /{path}
+    params: {params}
+```
+"""
+
+
+def write_spec(folder: Path, path: str = "echo", front: str = "", params: str = "{}") -> Path:
+    """A one-step spec for the plain server, with extra front matter."""
+    spec = folder / f"{path}.md"
+    spec.write_text(SPEC.format(path=path, front=front, params=params), encoding="utf-8")
+    return spec
+
+
+@pytest.fixture
+def server() -> Iterator[PlainServer]:
+    with PlainServer() as running:
+        yield running
+
+
+def locust(tmp: Path, spec: Path, host: str, *args: str) -> tuple[Any, dict[Any, Any]]:
+    """A headless run of one spec against `host`."""
+    return run_locust(
+        tmp,
+        "-f",
+        "locustfiles/specs.py",
+        "--specs",
+        str(spec),
+        "--host",
+        host,
+        "--headless",
+        *args,
+        env=ENV,
+    )
+
+
+def user_counts(history: Path) -> list[int]:
+    """The Aggregated rows' user counts of a --csv-full-history file, in order."""
+    with history.open() as handle:
+        rows = [r for r in csv.DictReader(handle) if r["Name"] == "Aggregated"]
+    return [int(r["User Count"]) for r in rows]
+
+
+def test_think_time_spaces_iterations(server: PlainServer, tmp_path: Path) -> None:
+    """--think-time 1s: each of 5 users makes about one iteration a second, not thousands."""
+    spec = write_spec(tmp_path)
+    done, rows = locust(tmp_path, spec, server.url, "-u", "5", "-r", "5", "-t", "4s",
+                        "--think-time", "1s")  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert 10 <= rows[("GET", "/echo")].requests <= 30
+
+
+def test_a_specs_pacing_wins_over_the_runs(server: PlainServer, tmp_path: Path) -> None:
+    """The spec's `rate: 2/s` over the run's --think-time 0.01s: about 2 iterations a second."""
+    spec = write_spec(tmp_path, front="rate: 2/s")
+    done, rows = locust(tmp_path, spec, server.url, "-u", "2", "-r", "2", "-t", "4s",
+                        "--think-time", "10ms")  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert 8 <= rows[("GET", "/echo")].requests <= 24
+
+
+def test_iterations_stop_the_run_exactly(server: PlainServer, tmp_path: Path) -> None:
+    """--iterations 100: the run ends by itself, with exactly 100 test requests, exit 0."""
+    spec = write_spec(tmp_path)
+    done, rows = locust(tmp_path, spec, server.url, "-u", "10", "-r", "10", "-t", "60s",
+                        "--iterations", "100")  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "work is done: ending the run" in done.stderr
+    assert rows[("GET", "/echo")].requests == 100
+
+
+def test_two_stage_profile(server: PlainServer, tmp_path: Path) -> None:
+    """2 users then 4: the run follows the stages and ends with the last, exit 0."""
+    spec = write_spec(tmp_path, front="thinkTime: 200ms")
+    profile = tmp_path / "stages.yaml"
+    profile.write_text(
+        "stages:\n  - {duration: 3s, users: 2, spawn_rate: 10}\n"
+        "  - {duration: 3s, users: 4, spawn_rate: 10}\n"
+    )
+    done, _ = locust(tmp_path, spec, server.url, "--load-profile", str(profile),
+                     "--csv-full-history")  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    counts = [c for c in user_counts(tmp_path / "run_stats_history.csv") if c]
+    assert counts[0] == 2 and 4 in counts, counts
+    assert counts.index(4) > counts.index(2)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("stages:\n  - {duration: -5s, users: 3}\n", "stages.yaml:2: duration '-5s' must not"),
+        ("stages:\n  - {duration: 5s, users: 0}\n", "stages.yaml:2: users must be a whole"),
+        ("stages:\n  - {duration: 5s, usres: 3}\n", "stages.yaml:2: unknown stage key 'usres'"),
+    ],
+)
+def test_a_profile_that_makes_no_sense_exits_2(
+    server: PlainServer, tmp_path: Path, text: str, message: str
+) -> None:
+    """A bad stage is one line with its line number, exit 2, before any request."""
+    profile = tmp_path / "stages.yaml"
+    profile.write_text(text)
+    done, rows = locust(tmp_path, write_spec(tmp_path), server.url, "--load-profile", str(profile))
+    assert done.returncode == 2
+    assert message in done.stderr, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and not rows
+
+
+def test_arrival_rate_is_kept_whatever_the_latency(server: PlainServer, tmp_path: Path) -> None:
+    """--arrival-rate 20/s, 200 ms answers, 5 s: about 100 iterations, with enough users."""
+    spec = write_spec(tmp_path, "slow", params='{ms: "200"}')
+    done, rows = locust(tmp_path, spec, server.url, "-u", "10", "-r", "10", "-t", "5s",
+                        "--arrival-rate", "20/s")  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert 90 <= rows[("GET", "/slow")].requests <= 110
+    assert "arrival rate: target 20/s" in done.stderr
+    assert "NOT reached" not in done.stderr
+
+
+def test_arrival_rate_not_reached_is_said(server: PlainServer, tmp_path: Path) -> None:
+    """Two users cannot make 20 iterations a second of 200 ms: a warning and the summary say so."""
+    spec = write_spec(tmp_path, "slow", params='{ms: "200"}')
+    done, rows = locust(tmp_path, spec, server.url, "-u", "2", "-r", "2", "-t", "7s",
+                        "--arrival-rate", "20/s")  # fmt: skip
+    assert "the target was NOT reached" in done.stderr, done.stderr[-2000:]
+    assert "the arrival rate is not kept" in done.stderr
+    assert rows[("GET", "/slow")].requests < 70
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    received: ClassVar[Counter[str]] = Counter()
+    lock: ClassVar[Any] = threading.Lock()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        for email in parse_qs(urlsplit(self.path).query).get("email", []):
+            with self.lock:
+                self.received[email] += 1
+        body = b'{"ok": true}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def data_spec(folder: Path, mode: str = "unique") -> Path:
+    """A spec that sends each row's email, with a 5-row CSV beside it."""
+    emails = [f"client{n}@example.com" for n in range(5)]
+    (folder / "clients.csv").write_text("email,name\n" + "".join(f"{e},N\n" for e in emails))
+    front = f"data: {{file: clients.csv, mode: {mode}}}"
+    return write_spec(folder, front=front, params='{email: "{{email}}"}')
+
+
+def test_unique_rows_are_sent_once_each(tmp_path: Path) -> None:
+    """`mode: unique`: each of 5 rows is sent exactly once, then the run ends by itself."""
+    _Recorder.received = Counter()
+    with serving(_Recorder) as url:
+        done, _ = locust(tmp_path, data_spec(tmp_path), url, "-u", "3", "-r", "3", "-t", "30s")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert _Recorder.received == Counter({f"client{n}@example.com": 1 for n in range(5)})
+
+
+def distributed(tmp: Path, spec: Path, host: str, *args: str) -> tuple[int, str]:
+    """A master (`args`) and two workers on loopback; the master's exit code and log."""
+    port = free_port()
+    common = ["-f", "locustfiles/specs.py", "--specs", str(spec)]
+    env = {**os.environ, **ENV}
+    master = subprocess.Popen(
+        [
+            *LOCUST,
+            *common,
+            "--host",
+            host,
+            "--headless",
+            "--master",
+            "--expect-workers",
+            "2",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            str(port),
+            "--csv",
+            str(tmp / "run"),
+            *args,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    worker = [
+        *LOCUST,
+        *common,
+        "--worker",
+        "--master-host",
+        "127.0.0.1",
+        "--master-port",
+        str(port),
+    ]
+    workers = [
+        subprocess.Popen(
+            worker,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(2)
+    ]
+    _, errors = master.communicate(timeout=90)
+    for process in workers:
+        process.wait(timeout=30)
+    return master.returncode, errors
+
+
+def test_unique_rows_across_two_workers(tmp_path: Path) -> None:
+    """A master and two workers: still each row once (worker i takes rows i, i+2, ...)."""
+    _Recorder.received = Counter()
+    with serving(_Recorder) as url:
+        code, errors = distributed(tmp_path, data_spec(tmp_path), url, "-u", "4", "-t", "30s")
+    assert code == 0, errors[-2000:]
+    assert "every worker's work is done" in errors
+    assert _Recorder.received == Counter({f"client{n}@example.com": 1 for n in range(5)})
+    assert read_stats(tmp_path / "run_stats.csv")[("GET", "/echo")].requests == 5
+
+
+def test_iterations_and_stages_across_two_workers(server: PlainServer, tmp_path: Path) -> None:
+    """--iterations over two workers is exact; a profile's stages run on the workers."""
+    spec = write_spec(tmp_path, front="thinkTime: 200ms")
+    code, errors = distributed(tmp_path, spec, server.url, "-u", "6", "-t", "60s",
+                               "--iterations", "60")  # fmt: skip
+    assert code == 0, errors[-2000:]
+    assert read_stats(tmp_path / "run_stats.csv")[("GET", "/echo")].requests == 60
+    profile = tmp_path / "stages.yaml"
+    profile.write_text("stages:\n  - {duration: 3s, users: 2}\n  - {duration: 3s, users: 4}\n")
+    code, errors = distributed(tmp_path, spec, server.url, "--load-profile", str(profile),
+                               "--csv-full-history")  # fmt: skip
+    assert code == 0, errors[-2000:]
+    counts = [c for c in user_counts(tmp_path / "run_stats_history.csv") if c]
+    assert 2 in counts and 4 in counts and counts.index(4) > counts.index(2), counts
+
+
+def test_a_bad_think_time_is_a_validation_error_with_its_line(tmp_path: Path) -> None:
+    """`thinkTime: 2 seconds` is an error at its line; `loadspec validate` exits non-zero."""
+    spec = write_spec(tmp_path, front="thinkTime: 2 seconds")
+    done = subprocess.run(
+        ["loadspec", "validate", str(spec)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode != 0
+    assert f"{spec}:4: error: thinkTime '2 seconds' is not a duration" in done.stdout + done.stderr
+
+
+def test_messages_locustfile_runs_at_the_gateways_tier(tmp_path: Path) -> None:
+    """By default messages.py starts 2 iterations a second in all: under 8 requests a second."""
+    env = {k: v for k, v in os.environ.items() if k != "LOADSPEC_DEFAULT_ARRIVAL_RATE"}
+    done = subprocess.run(
+        [*LOCUST, "-f", "locustfiles/messages.py", "--headless", "-u", "5", "-r", "5", "-t", "6s",
+         "--csv", str(tmp_path / "run")],
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "arrival rate: target 2/s" in done.stderr
+    rows = read_stats(tmp_path / "run_stats.csv")
+    sent = sum(row.requests for (kind, _), row in rows.items() if kind in ("GET", "POST"))
+    assert 4 <= sent <= 8 * 6
