@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -27,18 +26,13 @@ from xml.etree import ElementTree
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._reliability_load import flood, soak
+from bench._reliability_restart import restart
 from bench._reliability_runs import (
-    CHAIN,
-    ENV,
-    MESSAGES,
     ROOT,
     Run,
-    free_port,
     gateway,
     get_json,
     locust,
-    read_run,
-    start_gateway,
 )
 from bench._report import machine
 
@@ -139,98 +133,6 @@ def _resets(run: Run) -> Section:
         "statistics.\n\n" + "\n".join(table),
         even and bool(gets),
     )
-
-
-def restart(work: Path) -> Section:
-    """The gateway killed (-9) and restarted on its port 5 s later under a running load."""
-    folder, port, users = work / "restart", free_port(), 4
-    process = start_gateway(port)
-    address = f"http://127.0.0.1:{port}"
-    shape = ("-u", str(users), "-r", str(users), "-t", "20s", "--host", address)
-    load = subprocess.Popen(
-        [*_LOCUST_RESTART, *shape, "--csv", str(folder / "run"), "--csv-full-history"],
-        cwd=ROOT,
-        env=ENV,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    url = f"http://127.0.0.1:{port}/__stub/stats"
-    deadline = time.monotonic() + 60
-    while (made := get_json(url)["created"])["channels"] < users or made["messages"] < 50:
-        if load.poll() is not None or time.monotonic() > deadline:
-            load.kill()
-            raise SystemExit(f"reliability: the load did not start:\n{load.communicate()[1]}")
-        time.sleep(0.1)
-    time.sleep(2)  # past the slowest activation: no user waits for a callback the kill loses
-    before = get_json(url)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    killed = time.time()
-    time.sleep(5)
-    process = start_gateway(port)
-    restarted = time.time()
-    _, log = load.communicate(timeout=120)
-    after = get_json(url)
-    process.terminate()
-    process.wait()
-    run = read_run(load.returncode, log, folder)
-    refused = sum(n for e, n in run.errors.items() if "ConnectionRefusedError" in e)
-    vanished = sum(n for e, n in run.errors.items() if "got 404" in e)
-    again = sum(r.requests for r in run.rows.values() if r.kind == "SETUP")
-    reached = sum(r.requests for r in run.requests) - refused
-    served = before["requests"] + after["requests"]
-    back = _first_success(folder / "run_stats_history.csv", restarted)
-    recovered = back is not None and back - restarted < 10
-    held = recovered and again == users and served <= reached <= served + 2 * users
-    seconds = f"{back - restarted:.0f} s" if back is not None else "never"
-    return (
-        f"{users} users of the seed's chain against `loadspec stub --port P`, killed with "
-        f"SIGKILL, restarted on the same port {restarted - killed:.1f} s later:\n\n"
-        f"- while it was down: {refused} refused tries, each a failure, backed off "
-        "(0.5 s, 1 s, then every 2 s);\n"
-        f"- after: {vanished} x `404` on the vanished channel, then {again} "
-        f"`SETUP ... (prerequisites again)`: every user made a new channel "
-        f"({after['created']['channels']} created) and sent {after['created']['messages']} "
-        "messages;\n"
-        f"- messages succeeded again {seconds} after the gateway answered;\n"
-        f"- every request a gateway served is one the statistics count: {served} served, "
-        f"{reached} counted as sent (the difference: requests in flight at the kill).\n\n"
-        f"Recovered and counted: {'yes' if held else '**no**'}.",
-        held,
-    )
-
-
-_LOCUST_RESTART = [
-    sys.executable,
-    "-m",
-    "locust",
-    "-f",
-    "locustfiles/messages.py",
-    CHAIN,
-    "--headless",
-]
-
-
-def _first_success(history: Path, moment: float) -> float | None:
-    import csv
-
-    before = None
-    with history.open() as handle:
-        for r in csv.DictReader(handle):
-            if (r["Type"], r["Name"]) != MESSAGES:
-                continue
-            ok, stamp = (
-                int(r["Total Request Count"]) - int(r["Total Failure Count"]),
-                float(r["Timestamp"]),
-            )
-            if stamp <= moment:
-                before = ok
-            elif before is not None and ok > before:
-                return stamp
-    return None
 
 
 def _pytest(*paths: str) -> tuple[bool, str]:

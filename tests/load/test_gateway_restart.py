@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -88,7 +89,7 @@ def test_killed_gateway_restarted_on_its_port_the_run_recovers(tmp_path: Path) -
             "locustfiles/messages.py",
             USER_CLASS,
             "--headless",
-            *("-u", str(USERS), "-r", str(USERS), "-t", "20s"),
+            *("-u", str(USERS), "-r", str(USERS), "-t", "22s"),
             *("--host", f"http://127.0.0.1:{port}"),
             *("--csv", str(tmp_path / "run"), "--csv-full-history"),
         ],
@@ -129,11 +130,12 @@ def test_killed_gateway_restarted_on_its_port_the_run_recovers(tmp_path: Path) -
     assert rows[AGAIN].requests == USERS
     assert after["created"]["channels"] == USERS
     assert after["created"]["messages"] > 0
-    reached = sum(r.requests for r in rows.values() if r.kind in ("GET", "POST")) - refused
-    served = before["requests"] + after["requests"]
-    # Beyond `served`: a request in flight at the kill (a reset, not served) and those sent
-    # in the moment between reading the first gateway's count and the kill.
-    assert served <= reached <= served + 2 * USERS, (reached, served, errors)
+    # Every failure is one the outage explains: refused, cut off by the kill, vanished.
+    unexplained = [e for e in errors if not re.search(r"no response: |got 404", e)]
+    assert not unexplained, errors
     assert sum(r.failures for r in rows.values()) == sum(errors.values())
+    # No request a gateway served is missing from the statistics (none resent behind them).
+    reached = sum(r.requests for r in rows.values() if r.kind in ("GET", "POST")) - refused
+    assert before["requests"] + after["requests"] <= reached, (reached, before, after)
     recovered = first_success_after(tmp_path / "run_stats_history.csv", restarted)
-    assert recovered is not None and recovered - restarted < 8, (recovered, restarted)
+    assert recovered is not None and recovered - restarted < 10, (recovered, restarted)
