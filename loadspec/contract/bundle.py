@@ -21,6 +21,7 @@ from urllib.parse import unquote
 
 import yaml
 
+from loadspec.contract.refs import mappings
 from loadspec.errors import ConfigError
 
 __all__ = ["AUTHORS_PREFIX", "BUNDLE", "RefBases", "bundle", "parse_ref_base"]
@@ -101,16 +102,10 @@ def bundle(
 
 
 def _refs(node: Any) -> Iterator[str]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, list):
-            stack.extend(current)
-        elif isinstance(current, Mapping):
-            ref = current.get("$ref")
-            if isinstance(ref, str) and not ref.startswith("#"):
-                yield ref
-            stack.extend(current.values())
+    for mapping in mappings(node):
+        ref = mapping.get("$ref")
+        if isinstance(ref, str) and not ref.startswith("#"):
+            yield ref
 
 
 def _maps(ref: str, bases: RefBases) -> bool:
@@ -129,16 +124,10 @@ class _Bundler:
 
     def rewrite(self, node: Any, source: Path, key: str | None) -> None:
         """Rewrite every `$ref` below `node`, which sits in `source` (embedded as `key`)."""
-        stack = [node]
-        while stack:
-            current = stack.pop()
-            if isinstance(current, list):
-                stack.extend(current)
-            elif isinstance(current, dict):
-                ref = current.get("$ref")
-                if isinstance(ref, str):
-                    current["$ref"] = self._target(ref, source, key)
-                stack.extend(v for k, v in current.items() if k != "$ref")
+        for mapping in mappings(node):
+            ref = mapping.get("$ref")
+            if isinstance(ref, str):
+                mapping["$ref"] = self._target(ref, source, key)
 
     def _target(self, ref: str, source: Path, key: str | None) -> str:
         location, _, fragment = ref.partition("#")

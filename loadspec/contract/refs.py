@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-__all__ = ["at_pointer", "follow", "outside_ref", "resolve"]
+__all__ = ["at_pointer", "follow", "mappings", "outside_ref", "resolve"]
 
 _MAX_REF_HOPS = 32
 
@@ -36,6 +36,18 @@ def follow(doc: Any, node: Any, pointer: str) -> tuple[Any, str]:
         pointer = ref[1:]
         node = at_pointer(doc, pointer)
     return None, pointer
+
+
+def mappings(node: Any) -> Iterator[Any]:
+    """Every mapping below `node` (itself included); each may be edited as it is handed out."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, list):
+            stack.extend(current)
+        elif isinstance(current, Mapping):
+            yield current
+            stack.extend(current.values())  # read after the caller's edits: they count
 
 
 def resolve(doc: Any, node: Any) -> Any:

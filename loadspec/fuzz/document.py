@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from loadspec.contract.lookup import Contract, ContractVersion, Operation
-from loadspec.contract.refs import at_pointer, outside_ref, resolve
+from loadspec.contract.refs import at_pointer, mappings, outside_ref, resolve
 
 __all__ = [
     "MARK",
@@ -64,18 +64,12 @@ def for_schemathesis(contract: Contract) -> tuple[dict[str, Any], tuple[str, ...
 
 def _strip_outside(node: Any) -> int:
     removed = 0
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, list):
-            stack.extend(current)
-        elif isinstance(current, dict):
-            ref = current.get("$ref")
-            if isinstance(ref, str) and not ref.startswith("#"):
-                del current["$ref"]
-                removed += 1
-            if isinstance(current.get("externalValue"), str):
-                del current["externalValue"]
-                removed += 1
-            stack.extend(current.values())
+    for current in mappings(node):
+        ref = current.get("$ref")
+        if isinstance(ref, str) and not ref.startswith("#"):
+            del current["$ref"]
+            removed += 1
+        if isinstance(current.get("externalValue"), str):
+            del current["externalValue"]
+            removed += 1
     return removed

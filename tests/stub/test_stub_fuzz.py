@@ -74,8 +74,11 @@ def test_fuzzing_the_stub_against_its_contract_finds_nothing(
             PHASES,
             "--max-examples",
             "40",
+            # One worker: with two, hypothesis parses lambda sources in schemathesis' threads
+            # at once, and CPython 3.11 then can raise "AST constructor recursion depth
+            # mismatch" (seen in CI), an error of the interpreter, not of the stub.
             "--workers",
-            "2",
+            "1",
         )
         stats = stub.stats()
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
