@@ -88,7 +88,9 @@ class Outcome:
         if self.threshold.metric == "fail_rate":
             return f"{self.actual * 100:.2f}%"
         unit = self.threshold.unit
-        return f"{self.actual:.4g}" + (f" {unit}" if unit else "")
+        # Never scientific: 11630 requests read as 11630, not 1.163e+04.
+        shown = f"{self.actual:.0f}" if abs(self.actual) >= 100 else f"{self.actual:.4g}"
+        return shown + (f" {unit}" if unit else "")
 
     def __str__(self) -> str:
         verdict = "passed" if self.passed else "breached"

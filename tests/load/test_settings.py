@@ -91,3 +91,11 @@ for c in compare(baseline, list(stats.entries.values()), 0.2):
     sparse, regressed, shown = found[("WAIT channel_active", "p95")]
     assert (sparse, regressed) == ("True", "False") and "too few samples" in shown
     assert found[("POST /messages", "p95")][:2] == ["False", "True"]
+
+
+def test_measured_values_never_read_in_scientific_notation() -> None:
+    """A request count of 11630 reads 11630 in the summary, not 1.163e+04."""
+    from loadspec.locust.thresholds import Outcome, parse_threshold
+
+    assert Outcome(parse_threshold("requests>100000000"), 11630.0, False).measured == "11630"
+    assert Outcome(parse_threshold("p95<300"), 12.345, True).measured == "12.35 ms"
