@@ -201,10 +201,12 @@ def test_pending_waits_at_the_end_fail_the_run(tmp_path: Path) -> None:
             "--host",
             gw.url,
             "--headless",
+            # Enough users that some of the waiting ones (about a third) surely lose their
+            # callback: with 4 of them, all 4 callbacks arrived in 1 run of 16.
             "-u",
-            "8",
+            "24",
             "-r",
-            "8",
+            "24",
             "-t",
             "8s",
             env={"LOADSPEC_TOKEN_STAFF": gw.token},
