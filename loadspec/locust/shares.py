@@ -4,6 +4,11 @@ The master sends every worker its share when the test starts (from a greenlet of
 as Locust sends its spawn messages: sent from the main greenlet while it dispatches users,
 a message could stall the workers). A worker's users wait for it before their first
 iteration (`Workload.begin`).
+
+A worker joins the master before its own init event has registered the handler, so the
+master may start the test (and send the share) before the worker can take it. The worker
+therefore asks for its share, once a second, until one has come; every share carries the
+master's test-start count, so a late answer never replaces a share already taken.
 """
 
 from __future__ import annotations
@@ -19,9 +24,11 @@ from locust.runners import MasterRunner, WorkerRunner
 from loadspec.language.profile import Profile, Stage
 from loadspec.locust.load_options import LoadModel
 
-__all__ = ["DONE", "SHARE", "Share", "hand_out_shares"]
+__all__ = ["DONE", "SHARE", "SHARE_REQUEST", "Share", "hand_out_shares"]
 
 SHARE = "loadspec_share"
+SHARE_REQUEST = "loadspec_share_request"
+_ASKS = 600  # a worker asks for at most ten minutes; a later test start still pushes
 DONE = "loadspec_done"
 
 
@@ -68,12 +75,49 @@ def hand_out_shares(
     """Call `receive` with this process's share at each test start (workers: from the master)."""
     runner = environment.runner
     if isinstance(runner, WorkerRunner):
-        runner.register_message(SHARE, lambda msg, **_: receive(_share(msg.data)))
+        _follow(runner, receive)
         return
     if isinstance(runner, MasterRunner):
-        environment.events.test_start.add_listener(lambda **_: _send(runner, model))
+        _lead(environment, runner, model)
         return
     environment.events.test_start.add_listener(lambda **_: receive(Share.of_model(model)))
+
+
+def _follow(runner: WorkerRunner, receive: Callable[[Share], None]) -> None:
+    taken = [0]  # the test-start count of the last share taken
+
+    def take(msg: Any, **_: Any) -> None:
+        data = dict(msg.data)
+        generation = int(data.pop("generation", 1))
+        if generation > taken[0]:
+            taken[0] = generation
+            receive(_share(data))
+
+    runner.register_message(SHARE, take)
+    gevent.spawn(_ask, runner, taken)
+
+
+def _ask(runner: WorkerRunner, taken: list[int]) -> None:
+    for _ in range(_ASKS):
+        if taken[0]:
+            return
+        runner.send_message(SHARE_REQUEST)
+        gevent.sleep(1)
+
+
+def _lead(environment: Environment, runner: MasterRunner, model: LoadModel) -> None:
+    started = [0]  # how many times the test started
+
+    def start(**_: Any) -> None:
+        started[0] += 1
+        _send(runner, model, started[0])
+
+    def answer(msg: Any, **_: Any) -> None:
+        if started[0]:  # before the first start, the start itself hands the shares out
+            _send(runner, model, started[0], only=msg.node_id)
+
+    environment.events.test_start.add_listener(start)
+    runner.register_message(SHARE_REQUEST, answer)
 
 
 def _share(data: dict[str, Any]) -> Share:
@@ -81,10 +125,12 @@ def _share(data: dict[str, Any]) -> Share:
     return Share(**data, stages=stages)
 
 
-def _send(runner: MasterRunner, model: LoadModel) -> None:
+def _send(runner: MasterRunner, model: LoadModel, generation: int, only: str | None = None) -> None:
     workers = runner.clients.ready + runner.clients.running + runner.clients.spawning
     ordered = sorted(workers, key=lambda client: runner.get_worker_index(client.id))
     for index, client in enumerate(ordered):
-        data = asdict(Share.of_model(model, index, len(ordered)))
+        if only is not None and client.id != only:
+            continue
+        data = {**asdict(Share.of_model(model, index, len(ordered))), "generation": generation}
         # Sent as Locust sends its spawn messages: from a greenlet of its own.
         gevent.spawn_later(0, runner.send_message, SHARE, data, client_id=client.id)
