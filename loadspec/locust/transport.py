@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import socket
 import time
@@ -12,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import gevent
-from locust.contrib.fasthttp import FastHttpUser
+from locust.contrib.fasthttp import FAILURE_EXCEPTIONS, FastHttpUser
 
 from loadspec.locust.pacing import Pacer
 from loadspec.locust.resets import count_every_reset
@@ -49,24 +50,31 @@ class FastHttpTransport:
             return self._exchange(call, judge)
 
     def _exchange(self, call: Call, judge: Judge) -> Reply:
+        # The lean path through Locust: FastHttpSession's own send (errors caught, as
+        # `request()` does), then one request event with every field `request()` fires. It
+        # skips what a spec cannot use (`catch_response`'s context manager, header copies, a
+        # `rename_request` name) and reports the same statistics: about 3% of a request's CPU.
+        session = self.user.client
         url = self._url(call)
+        if not url.startswith(("http://", "https://")):
+            url = (session.base_url or "") + url
         data, headers = _payload(call)
+        start_time = time.time()
         started = time.perf_counter()
-        # FastHttpSession passes bytes through to geventhttpclient; its annotation is narrower.
-        with self.user.client.request(
-            call.method,
-            url,
+        response = session._send_request_safe_mode(call.method, url, payload=data, headers=headers)
+        reply = _reply(response, started)
+        failure = judge(reply)
+        session.request_event.fire(
+            request_type=call.method,
             name=row_name(call.method, call.name),
-            data=data,  # type: ignore[arg-type]
-            headers=headers,
-            catch_response=True,
-        ) as response:
-            reply = _reply(response, (time.perf_counter() - started) * 1000)
-            failure = judge(reply)
-            if failure is None:
-                response.success()
-            else:
-                response.failure(Failed(self.mask(failure)))
+            response_time=reply.elapsed_ms,
+            response_length=len(reply.body),
+            exception=None if failure is None else Failed(self.mask(failure)),
+            context=self.user.context(),
+            response=response,
+            start_time=start_time,
+            url=url,
+        )
         return reply
 
     def record(self, kind: str, name: str, elapsed_ms: float, failure: str | None) -> None:
@@ -102,6 +110,7 @@ class Failed(Exception):
         return str(self)
 
 
+@functools.cache
 def row_name(kind: str, name: str) -> str:
     """A stats row's name without its method: Locust shows the type in its own column."""
     return name.removeprefix(f"{kind} ")
@@ -142,17 +151,21 @@ def _multipart(
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
-def _reply(response: Any, elapsed_ms: float) -> Reply:
-    if not response.status_code:
-        error = getattr(response, "error", None)
-        return Reply(0, elapsed_ms=elapsed_ms, error=_describe(error), refused=_refused(error))
-    headers = response.headers or {}
-    return Reply(
-        response.status_code,
-        body=response.content or b"",
-        content_type=headers.get("content-type"),
-        elapsed_ms=elapsed_ms,
-    )
+def _reply(response: Any, started: float) -> Reply:
+    """The reply, its body read in full (the time to it is the request's time)."""
+    error = getattr(response, "error", None) if not response.status_code else None
+    if error is None and response.status_code:
+        try:
+            body = response.content or b""
+        except FAILURE_EXCEPTIONS as exc:  # the connection broke while the body was read
+            error = exc
+        else:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            headers = response.headers or {}
+            content_type = headers.get("content-type")
+            return Reply(response.status_code, body, content_type, elapsed_ms)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    return Reply(0, elapsed_ms=elapsed_ms, error=_describe(error), refused=_refused(error))
 
 
 _UNREACHABLE = frozenset({errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH})

@@ -7,7 +7,13 @@ from typing import Any
 
 from loadspec.language.model import Spec, Step
 from loadspec.templating.extract import Extractor, JsonPath, compile_jsonpath
-from loadspec.templating.render import Compiled, compile_value, template_names
+from loadspec.templating.render import (
+    Compiled,
+    as_text,
+    compile_value,
+    is_constant,
+    template_names,
+)
 
 __all__ = ["CompiledSpec", "CompiledStep", "compile_spec"]
 
@@ -18,10 +24,10 @@ class CompiledStep:
 
     Attributes:
         step: the model.
-        path: renders the path.
-        params: renders the query parameters.
+        path: renders the path, as text.
+        params: renders the query parameters, as text (a list stays a list of texts).
         body: renders the JSON body.
-        headers: renders the extra headers.
+        headers: renders the extra headers, as text.
         on_behalf_of: renders `x_on_behalf_of`, when set.
         form: renders `form_fields`, when set.
         extractor: the step's `extract`, compiled.
@@ -29,6 +35,9 @@ class CompiledStep:
         wait_key: renders the webhook wait's key, when waiting.
         wait_match: the wait's `match` conditions: JSONPath and the value it renders.
         uses: the names its request's templates take (path, query, body, headers, forms).
+        method: the HTTP method's name ("GET" for a pure wait, which sends nothing).
+        constant_headers: the headers (`x_on_behalf_of` included) contain no template, so a
+            runner builds them, Authorization included, once.
     """
 
     step: Step
@@ -43,6 +52,8 @@ class CompiledStep:
     wait_key: Compiled | None
     wait_match: tuple[tuple[JsonPath, Compiled], ...] = ()
     uses: frozenset[str] = frozenset()
+    method: str = "GET"
+    constant_headers: bool = False
 
     @property
     def sends(self) -> bool:
@@ -87,13 +98,15 @@ def compile_spec(spec: Spec) -> CompiledSpec:
 
 def compile_step(step: Step) -> CompiledStep:
     """Compile one step."""
+    headers = compile_value(dict(step.headers), then=_header_texts)
+    on_behalf_of = None if step.x_on_behalf_of is None else compile_value(step.x_on_behalf_of)
     return CompiledStep(
         step=step,
-        path=compile_value(step.path or ""),
-        params=compile_value(dict(step.params)),
+        path=compile_value(step.path or "", then=as_text),
+        params=compile_value(dict(step.params), then=_param_texts),
         body=compile_value(step.body),
-        headers=compile_value(dict(step.headers)),
-        on_behalf_of=_optional(step.x_on_behalf_of),
+        headers=headers,
+        on_behalf_of=on_behalf_of,
         form=_optional(dict(step.form_fields) if step.form_fields else None),
         extractor=Extractor.from_mapping(step.extract),
         poll_until=compile_jsonpath(step.poll.until) if step.poll else None,
@@ -103,7 +116,21 @@ def compile_step(step: Step) -> CompiledStep:
             for path, value in (step.wait.match.items() if step.wait else ())
         ),
         uses=_names_used(step),
+        method=step.method.value if step.method else "GET",
+        constant_headers=is_constant(headers)
+        and (on_behalf_of is None or is_constant(on_behalf_of)),
     )
+
+
+def _header_texts(headers: dict[Any, Any]) -> dict[str, str]:
+    return {str(name): as_text(value) for name, value in headers.items()}
+
+
+def _param_texts(params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: [as_text(v) for v in value] if isinstance(value, list) else as_text(value)
+        for name, value in params.items()
+    }
 
 
 def _names_used(step: Step) -> frozenset[str]:

@@ -7,10 +7,10 @@ transport sends and reports; the engine decides what counts as a failure.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import mimetypes
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -100,6 +100,7 @@ class SpecRunner:
     _vanished: bool = field(default=False, init=False)
     _refused: bool = field(default=False, init=False)
     _refusals: int = field(default=0, init=False)
+    _constant_headers: dict[str, Mapping[str, str]] = field(default_factory=dict, init=False)
 
     def iteration(self) -> bool:
         """One iteration; False when a step aborted it. Failures never raise."""
@@ -142,20 +143,18 @@ class SpecRunner:
             self._vanished = True
 
     def _iteration(self) -> bool:
-        context = self._context()
         if self.spec.spec.prerequisites_scope is PrerequisitesScope.ITERATION:
+            context = self._context()
             if not self._chain(self.spec.prerequisites, context):
                 return False
-        elif self._prepared is None and not self._prepare():
-            return False
-        for name, value in (self._prepared or {}).items():
-            context.set(name, value)
+        else:
+            if self._prepared is None and not self._prepare():
+                return False
+            context = self._context(self._prepared)
         return self._chain(self.spec.test_request, context)
 
-    def _context(self) -> RenderContext:
-        return RenderContext(
-            self.variables, unique_id=uuid.uuid4().hex, webhook_url=self.webhook_url
-        )
+    def _context(self, prepared: Mapping[str, Any] | None = None) -> RenderContext:
+        return RenderContext(self.variables, prepared=prepared, webhook_url=self.webhook_url)
 
     def _prepare(self) -> bool:
         if self._aborts:
@@ -210,7 +209,26 @@ class SpecRunner:
 
     def _call(self, compiled: CompiledStep, context: RenderContext) -> Call:
         step = compiled.step
-        headers = {str(k): as_text(v) for k, v in compiled.headers(context).items()}
+        json_body = step.content_type == "json"
+        return Call(
+            method=compiled.method,
+            path=compiled.path(context),
+            name=step.name,
+            params=compiled.params(context),
+            headers=self._headers(compiled, context),
+            json=compiled.body(context) if json_body else None,
+            form=compiled.form(context) if compiled.form is not None and not json_body else None,
+            files=self._files(compiled) if step.file_fields else None,
+            use_fallback=step.use_fallback or self.spec.spec.use_fallback_api,
+        )
+
+    def _headers(self, compiled: CompiledStep, context: RenderContext) -> Mapping[str, str]:
+        """The step's headers, Authorization included; built once when they are constant."""
+        step = compiled.step
+        known = self._constant_headers.get(step.key) if compiled.constant_headers else None
+        if known is not None:
+            return known
+        headers = dict(compiled.headers(context))  # a copy: a constant's value is shared
         if step.token is not None:
             authorization = self.tokens.authorization(step.token)
             if authorization is None:
@@ -218,19 +236,9 @@ class SpecRunner:
             headers.setdefault("Authorization", authorization)
         if compiled.on_behalf_of is not None:
             headers["X-On-Behalf-Of"] = as_text(compiled.on_behalf_of(context))
-        form = compiled.form(context) if compiled.form is not None else None
-        body = compiled.body(context)
-        return Call(
-            method=step.method.value if step.method else "GET",
-            path=as_text(compiled.path(context)),
-            name=step.name,
-            params={k: _param(v) for k, v in compiled.params(context).items()},
-            headers=headers,
-            json=None if step.content_type != "json" else body,
-            form=form if step.content_type != "json" else None,
-            files=self._files(compiled) if step.file_fields else None,
-            use_fallback=step.use_fallback or self.spec.spec.use_fallback_api,
-        )
+        if compiled.constant_headers:
+            self._constant_headers[step.key] = headers
+        return headers
 
     def _files(self, compiled: CompiledStep) -> dict[str, tuple[str, bytes, str]]:
         files = {}
@@ -253,7 +261,7 @@ class SpecRunner:
     def _judge_reply(
         self, compiled: CompiledStep, reply: Reply, context: RenderContext
     ) -> str | None:
-        step, secrets = compiled.step, self.tokens.secrets
+        step = compiled.step
         failure = self._unexpected(compiled, reply)
         if failure is not None:
             return failure
@@ -262,12 +270,14 @@ class SpecRunner:
             return None
         is_json, document = reply.json()
         if not is_json:
-            return f"{step.id}: body is not JSON: {excerpt(reply.body, secrets)}"
+            return f"{step.id}: body is not JSON: {excerpt(reply.body, self.tokens.secrets)}"
         return self._extract(compiled, document, context, reply.body)
 
     def _extract(
         self, compiled: CompiledStep, document: Any, context: RenderContext, body: bytes
     ) -> str | None:
+        if not compiled.extractor.paths:
+            return None
         values, missing = compiled.extractor.extract(document)
         for name, value in values.items():
             context.set(name, value)
@@ -285,7 +295,7 @@ class SpecRunner:
         started = time.monotonic()
         deadline = started + poll.timeout_ms / 1000
         last: Any = None
-        poll_call = Call(**{**_fields(call), "name": f"{step.name} (poll)"})
+        poll_call = dataclasses.replace(call, name=f"{step.name} (poll)")
         while True:
             holds = False
 
@@ -410,11 +420,3 @@ def _condition(compiled: CompiledStep, document: Any) -> tuple[bool, Any]:
     found, value = until.first(document)
     holds = found and (bool(value) if poll.equals is None else value == poll.equals)
     return holds, value
-
-
-def _param(value: Any) -> Any:
-    return [as_text(v) for v in value] if isinstance(value, list) else as_text(value)
-
-
-def _fields(call: Call) -> dict[str, Any]:
-    return {name: getattr(call, name) for name in Call.__dataclass_fields__}
