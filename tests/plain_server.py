@@ -10,6 +10,8 @@ Endpoints (JSON unless said otherwise):
     GET  /slow?ms=N             200 after N ms
     GET  /ready/{key}           {"state": "waiting"} twice, then {"state": "ready"}
     GET  /reset                 closes the connection without answering
+    GET  /cookie                200, sets a cookie; records the Cookie header it was sent
+    GET  /truncated             200 promising 100 bytes of JSON, sends 10, closes
 """
 
 from __future__ import annotations
@@ -85,6 +87,25 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.polls[parts[1]] += 1
             state = "ready" if self.server.polls[parts[1]] > 2 else "waiting"
             return self._json(200, {"state": state, "polls": self.server.polls[parts[1]]})
+        if parts == ["cookie"]:
+            self.server.cookies.append(self.headers.get("Cookie"))
+            self.send_response(200)
+            self.send_header("Set-Cookie", "session=kept; Path=/")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+            return None
+        if parts == ["truncated"]:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            self.wfile.write(b'{"data": [')
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.close()
+            return None
         if parts == ["reset"]:
             self.close_connection = True
             self.connection.close()
@@ -103,7 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class PlainServer(ThreadingHTTPServer):
-    """The server; `url` once started; `hits`, `items` and `polls` for assertions."""
+    """The server; `url` once started; `hits`, `items`, `polls`, `cookies` for assertions."""
 
     daemon_threads = True
 
@@ -112,6 +133,7 @@ class PlainServer(ThreadingHTTPServer):
         self.hits: Counter[str] = Counter()
         self.polls: Counter[str] = Counter()
         self.items: dict[str, dict[str, Any]] = {}
+        self.cookies: list[str | None] = []
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     def handle_error(self, request: Any, client_address: Any) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -15,6 +17,8 @@ from loadspec.templating.render import (
     RenderError,
     TemplateSyntaxError,
     compile_value,
+    fresh_unique_id,
+    is_constant,
     parse_template,
 )
 
@@ -117,6 +121,62 @@ def test_unique_id_is_stable_per_iteration_and_unique_across() -> None:
     assert first["unique_id"] == first["unique_id"]
     assert first["unique_id"] != second["unique_id"]
     assert RenderContext({}, unique_id="u1-i7")["unique_id"] == "u1-i7"
+
+
+def test_unique_ids_are_32_hex_digits_and_a_forked_child_draws_its_own() -> None:
+    """`--processes` forks workers: a child's ids never collide with its parent's."""
+    ids = {fresh_unique_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(re.fullmatch(r"[0-9a-f]{32}", value) for value in ids)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: report one id, and leave without running pytest's teardown
+        os.write(write, fresh_unique_id().encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    theirs = os.read(read, 64).decode()
+    os.close(read)
+    ours = fresh_unique_id()
+    assert len(theirs) == 32
+    assert theirs[:20] != ours[:20]  # a random prefix of its own, not the parent's counter
+
+
+def test_then_finishes_a_constant_once_and_a_template_every_time() -> None:
+    """compile_value(then=...) applies `then` at compile time to what has no placeholder."""
+    seen: list[Any] = []
+
+    def then(value: Any) -> Any:
+        seen.append(value)
+        return f"<{value}>"
+
+    constant = compile_value("/plain", then=then)
+    assert is_constant(constant)
+    assert [constant(RenderContext({})) for _ in range(3)] == ["</plain>"] * 3
+    assert seen == ["/plain"]
+    dynamic = compile_value("/x/{{uid}}", then=then)
+    assert not is_constant(dynamic)
+    assert dynamic(RenderContext({"uid": 1})) == "</x/1>"
+    assert dynamic(RenderContext({"uid": 2})) == "</x/2>"
+
+
+def test_percent_signs_and_the_first_missing_name() -> None:
+    """Literal text renders as written; a missing name is named, not a formatting error."""
+    context = RenderContext({"n": 5})
+    assert parse_template("100% of {{n}} is %s {{n}}%").render(context) == "100% of 5 is %s 5%"
+    with pytest.raises(RenderError, match="'gone'"):
+        parse_template("{{n}}-{{gone}}-{{also_gone}}").render(context)
+
+
+def test_prepared_values_sit_between_extracted_values_and_run_variables() -> None:
+    """Once-per-user prerequisites' values are read in place, under this iteration's extracts."""
+    prepared = {"uid": "prepared", "channel": "c1"}
+    context = RenderContext({"uid": "variable", "other": "v"}, prepared=prepared)
+    assert (context["uid"], context["channel"], context["other"]) == ("prepared", "c1", "v")
+    context.set("uid", "extracted")
+    assert context["uid"] == "extracted"
+    assert prepared["uid"] == "prepared"  # never written through
+    assert dict(context) == {"uid": "extracted", "channel": "c1", "other": "v"}
 
 
 def test_webhook_url_only_when_provided() -> None:

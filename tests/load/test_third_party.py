@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -163,3 +164,73 @@ def test_timeouts_are_failures_with_a_message(server: PlainServer, tmp_path: Pat
     assert row.requests == row.failures > 0
     (failure,) = read_failures(tmp_path / "run_failures.csv")
     assert "main_request: timed out" in failure["Error"], failure
+
+
+def _one_step_spec(folder: Path, name: str, path: str) -> Path:
+    spec = folder / f"{name}.md"
+    spec.write_text(
+        f'---\nendpoint: "GET {path}"\n---\n# {name}\n## Test Request\n```yaml\nsteps:\n'
+        f"  - id: main_request\n    method: GET\n    path: {path}\n```\n"
+    )
+    return spec
+
+
+def test_every_request_reaches_the_stats_and_no_cookie_is_kept(
+    server: PlainServer, tmp_path: Path
+) -> None:
+    """The lean path: each request a stats row with its size; a Set-Cookie is not sent back."""
+    spec = _one_step_spec(tmp_path, "cookie", "/cookie")
+    done, rows = run_locust(
+        tmp_path,
+        "-f",
+        "locustfiles/specs.py",
+        "--specs",
+        str(spec),
+        "--host",
+        server.url,
+        "--headless",
+        "-u",
+        "2",
+        "-r",
+        "2",
+        "-t",
+        "2s",
+        env={"LOADSPEC_TOKEN_STAFF": TOKEN},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    row = rows[("GET", "/cookie")]
+    # Each user may have had one request in flight when the run stopped.
+    assert len(server.cookies) - 2 <= row.requests <= len(server.cookies)
+    assert row.requests > 10
+    assert set(server.cookies) == {None}  # the source system's client keeps no cookies either
+    with (tmp_path / "run_stats.csv").open() as handle:
+        (stats,) = [r for r in csv.DictReader(handle) if r["Name"] == "/cookie"]
+    assert float(stats["Average Content Size"]) == 2  # the body's length, as Locust counts it
+
+
+def test_a_body_cut_short_is_a_failure_that_says_so(server: PlainServer, tmp_path: Path) -> None:
+    """A server that closes in the middle of a body: each request a failure, the run goes on."""
+    spec = _one_step_spec(tmp_path, "truncated", "/truncated")
+    done, rows = run_locust(
+        tmp_path,
+        "-f",
+        "locustfiles/specs.py",
+        "--specs",
+        str(spec),
+        "--host",
+        server.url,
+        "--headless",
+        "-u",
+        "1",
+        "-r",
+        "1",
+        "-t",
+        "2s",
+        env={"LOADSPEC_TOKEN_STAFF": TOKEN},
+    )
+    assert done.returncode == 1, done.stderr[-3000:]
+    row = rows[("GET", "/truncated")]
+    assert row.requests == row.failures > 1
+    (failure,) = read_failures(tmp_path / "run_failures.csv")
+    assert failure["Error"].startswith("main_request: no response: "), failure
+    assert "Traceback" not in done.stderr

@@ -195,6 +195,32 @@ def test_tokens_headers_and_on_behalf_of(server: PlainServer) -> None:
     assert headers["X-Trace"] == "t-b1"
 
 
+def test_constant_headers_are_built_once_and_templated_ones_every_time(
+    server: PlainServer,
+) -> None:
+    """A step whose headers have no placeholder reuses one dict; a templated header renders
+    each iteration's value."""
+    test = """  - id: main_request
+    method: GET
+    path: /echo
+    token: directory
+    headers: {X-Static: "s"}
+  - id: second
+    method: GET
+    path: /echo
+    token: directory
+    headers: {X-Trace: "t-{{unique_id}}"}
+"""
+    tokens = Credentials({TokenType.DIRECTORY: "dir-token"})
+    run, transport = runner(server, spec_text(test, front=ALL_STEPS), tokens=tokens)
+    assert run.iteration() and run.iteration()
+    first, second, third, fourth = (call.headers for call in transport.calls)
+    assert first is third
+    assert first == {"X-Static": "s", "Authorization": "Bearer dir-token"}
+    assert second["X-Trace"] != fourth["X-Trace"]
+    assert second["Authorization"] == fourth["Authorization"] == "Bearer dir-token"
+
+
 def test_on_behalf_of_true_sends_the_business_uid(server: PlainServer) -> None:
     """The source system's `x_on_behalf_of: true` sends the run variable business_uid."""
     test = """  - id: main_request
