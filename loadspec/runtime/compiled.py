@@ -38,6 +38,9 @@ class CompiledStep:
         method: the HTTP method's name ("GET" for a pure wait, which sends nothing).
         constant_headers: the headers (`x_on_behalf_of` included) contain no template, so a
             runner builds them, Authorization included, once.
+        name: the step's stats name (`Step.name`), kept: it is read on every request.
+        key: the step's `Step.key`, kept likewise.
+        json_body: the body is sent as JSON (`contentType: json`).
     """
 
     step: Step
@@ -54,6 +57,9 @@ class CompiledStep:
     uses: frozenset[str] = frozenset()
     method: str = "GET"
     constant_headers: bool = False
+    name: str = ""
+    key: str = ""
+    json_body: bool = True
 
     @property
     def sends(self) -> bool:
@@ -119,6 +125,9 @@ def compile_step(step: Step) -> CompiledStep:
         method=step.method.value if step.method else "GET",
         constant_headers=is_constant(headers)
         and (on_behalf_of is None or is_constant(on_behalf_of)),
+        name=step.name,
+        key=step.key,
+        json_body=step.content_type == "json",
     )
 
 

@@ -208,12 +208,11 @@ class SpecRunner:
         return failure
 
     def _call(self, compiled: CompiledStep, context: RenderContext) -> Call:
-        step = compiled.step
-        json_body = step.content_type == "json"
+        step, json_body = compiled.step, compiled.json_body
         return Call(
             method=compiled.method,
             path=compiled.path(context),
-            name=step.name,
+            name=compiled.name,
             params=compiled.params(context),
             headers=self._headers(compiled, context),
             json=compiled.body(context) if json_body else None,
@@ -225,7 +224,7 @@ class SpecRunner:
     def _headers(self, compiled: CompiledStep, context: RenderContext) -> Mapping[str, str]:
         """The step's headers, Authorization included; built once when they are constant."""
         step = compiled.step
-        known = self._constant_headers.get(step.key) if compiled.constant_headers else None
+        known = self._constant_headers.get(compiled.key) if compiled.constant_headers else None
         if known is not None:
             return known
         headers = dict(compiled.headers(context))  # a copy: a constant's value is shared
@@ -237,7 +236,7 @@ class SpecRunner:
         if compiled.on_behalf_of is not None:
             headers["X-On-Behalf-Of"] = as_text(compiled.on_behalf_of(context))
         if compiled.constant_headers:
-            self._constant_headers[step.key] = headers
+            self._constant_headers[compiled.key] = headers
         return headers
 
     def _files(self, compiled: CompiledStep) -> dict[str, tuple[str, bytes, str]]:
@@ -254,7 +253,7 @@ class SpecRunner:
 
     def _judge(self, compiled: CompiledStep, reply: Reply, context: RenderContext) -> str | None:
         failure = self._judge_reply(compiled, reply, context)
-        check = self.contract_checks.get(compiled.step.key) if failure is None else None
+        check = self.contract_checks.get(compiled.key) if failure is None else None
         violation = check(reply) if check is not None else None
         return failure if violation is None else f"{compiled.step.id}: {violation}"
 
