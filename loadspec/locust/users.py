@@ -18,6 +18,7 @@ from loadspec.errors import ConfigError, LoadspecError
 from loadspec.inputs.masking import Masker
 from loadspec.language import CheckOptions, load_specs
 from loadspec.locust.contract_checks import Check, contract_checks
+from loadspec.locust.growth import grow_with_the_schedule
 from loadspec.locust.harness import harness_of, install
 from loadspec.locust.options import LoadSettings, add_arguments, early_options
 from loadspec.locust.preflight import check_targets, preflight, refuse
@@ -241,4 +242,5 @@ def _register_hooks() -> None:
         selected = [u for u in environment.user_classes if _selected(u, environment.parsed_options)]
         environment.user_classes[:] = selected
         harness = install(environment, _STATE["specs"], _STATE["wait_events"])
-        harness.workload = Workload(environment, harness.settings.load)
+        harness.workload = work = Workload(environment, harness.settings.load)
+        grow_with_the_schedule(environment, harness.settings.load, lambda: work.achieved()[1])

@@ -161,6 +161,31 @@ def test_arrival_rate_not_reached_is_said(server: PlainServer, tmp_path: Path) -
     assert rows[("GET", "/slow")].requests < 70
 
 
+def test_arrival_rate_adds_users_while_it_falls_behind(server: PlainServer, tmp_path: Path) -> None:
+    """One user cannot make 20 iterations a second of 200 ms: users are added until it can."""
+    spec = write_spec(tmp_path, "slow", params='{ms: "200"}')
+    done, rows = locust(tmp_path, spec, server.url, "-u", "1", "-r", "1", "-t", "8s",
+                        "--arrival-rate", "20/s", "--max-users", "8")  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "the arrival rate is behind" in done.stderr
+    assert "1 -> " in done.stderr
+    counts = user_counts(tmp_path / "run_stats_history.csv")
+    assert counts[0] <= 1 and 4 <= max(counts) <= 8, counts
+    assert "NOT reached" not in done.stderr
+    assert 130 <= rows[("GET", "/slow")].requests <= 170
+
+
+def test_arrival_rate_adds_no_more_than_max_users(server: PlainServer, tmp_path: Path) -> None:
+    """Three users at most cannot make 20 a second of 200 ms: the summary says so."""
+    spec = write_spec(tmp_path, "slow", params='{ms: "200"}')
+    done, rows = locust(tmp_path, spec, server.url, "-u", "1", "-r", "1", "-t", "6s",
+                        "--arrival-rate", "20/s", "--max-users", "3")  # fmt: skip
+    assert "-> 3 users (--max-users 3)" in done.stderr, done.stderr[-2000:]
+    assert max(user_counts(tmp_path / "run_stats_history.csv")) == 3
+    assert "the target was NOT reached" in done.stderr
+    assert rows[("GET", "/slow")].requests < 6 * 3 * 5 + 5
+
+
 class _Recorder(BaseHTTPRequestHandler):
     received: ClassVar[Counter[str]] = Counter()
     lock: ClassVar[Any] = threading.Lock()
@@ -280,6 +305,18 @@ def test_iterations_and_stages_across_two_workers(server: PlainServer, tmp_path:
     assert code == 0, errors[-2000:]
     counts = [c for c in user_counts(tmp_path / "run_stats_history.csv") if c]
     assert 2 in counts and 4 in counts and counts.index(4) > counts.index(2), counts
+
+
+def test_arrival_rate_adds_users_across_two_workers(server: PlainServer, tmp_path: Path) -> None:
+    """The master adds users from its workers' missed starts, at most --max-users in all."""
+    spec = write_spec(tmp_path, "slow", params='{ms: "200"}')
+    code, errors = distributed(tmp_path, spec, server.url, "-u", "2", "-t", "10s",
+                               "--arrival-rate", "20/s", "--max-users", "8")  # fmt: skip
+    assert code == 0, errors[-2000:]
+    assert "the arrival rate is behind" in errors, errors[-3000:]
+    counts = user_counts(tmp_path / "run_stats_history.csv")
+    assert 2 < max(counts) <= 8, counts
+    assert read_stats(tmp_path / "run_stats.csv")[("GET", "/slow")].requests > 100
 
 
 def test_a_bad_think_time_is_a_validation_error_with_its_line(tmp_path: Path) -> None:
