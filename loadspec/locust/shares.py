@@ -21,6 +21,7 @@ import gevent
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
+from loadspec.language.model import Pace, PaceKind
 from loadspec.language.profile import Profile, Stage
 from loadspec.locust.load_options import LoadModel
 
@@ -42,6 +43,7 @@ class Share:
         iterations: the run's --iterations, if any.
         arrival_rate: the run's --arrival-rate, if any.
         stages: the profile's stages as (duration, users, spawn_rate, rate).
+        pace: the run's --think-time, --pacing or --user-rate as (kind, low, high, text).
     """
 
     index: int = 0
@@ -49,19 +51,31 @@ class Share:
     iterations: int | None = None
     arrival_rate: float | None = None
     stages: tuple[tuple[float, int, float, float | None], ...] = ()
+    pace: tuple[str, float, float, str] | None = None
 
     @classmethod
     def of_model(cls, model: LoadModel, index: int = 0, count: int = 1) -> Share:
         """The share of worker `index` of `count` in a run of `model`."""
         stages = model.profile.stages if model.profile else ()
         plain = tuple((s.duration, s.users, s.spawn_rate, s.rate) for s in stages)
-        return cls(index, count, model.iterations, model.arrival_rate, plain)
+        pace = model.pace
+        given = None if pace is None else (pace.kind.value, pace.low, pace.high, pace.text)
+        return cls(index, count, model.iterations, model.arrival_rate, plain, given)
 
     def model(self, own: LoadModel) -> LoadModel:
-        """The load model this share says (a worker's own think time and max users kept)."""
+        """The load model this share says (a worker's own pace kept where the master has none,
+        and its own max users)."""
         profile = Profile(tuple(Stage(*s) for s in self.stages)) if self.stages else None
+        pace = own.pace
+        if self.pace is not None:
+            kind, low, high, text = self.pace
+            pace = Pace(PaceKind(kind), low, high, text)
         return replace(
-            own, iterations=self.iterations, arrival_rate=self.arrival_rate, profile=profile
+            own,
+            pace=pace,
+            iterations=self.iterations,
+            arrival_rate=self.arrival_rate,
+            profile=profile,
         )
 
     def of(self, total: int) -> int:
@@ -122,7 +136,8 @@ def _lead(environment: Environment, runner: MasterRunner, model: LoadModel) -> N
 
 def _share(data: dict[str, Any]) -> Share:
     stages = tuple(tuple(stage) for stage in data.pop("stages", ()))
-    return Share(**data, stages=stages)
+    pace = data.pop("pace", None)
+    return Share(**data, stages=stages, pace=tuple(pace) if pace else None)
 
 
 def _send(runner: MasterRunner, model: LoadModel, generation: int, only: str | None = None) -> None:

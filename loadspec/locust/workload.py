@@ -81,6 +81,12 @@ class Workload:
     def _receive(self, share: Share) -> None:
         self.share, self._done, self._used_up = share, False, False
         self.model = share.model(self.model)
+        if isinstance(self.environment.runner, WorkerRunner):
+            # The master's pace and model (open or closed) decide each spec user's wait.
+            for user_class in self.environment.user_classes:
+                compiled = getattr(user_class, "compiled", None)
+                if compiled is not None:
+                    user_class.wait_time = wait_time_of(compiled.spec.pace, self.model)
         if self.model.open and self._watching is None:
             self._watching = gevent.spawn(self.watch)
         self.budget = None if share.iterations is None else share.of(share.iterations)

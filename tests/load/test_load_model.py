@@ -319,6 +319,16 @@ def test_arrival_rate_adds_users_across_two_workers(server: PlainServer, tmp_pat
     assert read_stats(tmp_path / "run_stats.csv")[("GET", "/slow")].requests > 100
 
 
+def test_workers_take_the_masters_think_time(server: PlainServer, tmp_path: Path) -> None:
+    """--think-time given to the master alone: four users on two workers make about 24 in 6 s."""
+    spec = write_spec(tmp_path)
+    code, errors = distributed(tmp_path, spec, server.url, "-u", "4", "-t", "6s",
+                               "--think-time", "1s")  # fmt: skip
+    assert code == 0, errors[-2000:]
+    requests = read_stats(tmp_path / "run_stats.csv")[("GET", "/echo")].requests
+    assert 10 <= requests <= 40, errors[-3000:]
+
+
 def test_a_bad_think_time_is_a_validation_error_with_its_line(tmp_path: Path) -> None:
     """`thinkTime: 2 seconds` is an error at its line; `loadspec validate` exits non-zero."""
     spec = write_spec(tmp_path, front="thinkTime: 2 seconds")
