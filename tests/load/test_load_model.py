@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.error import URLError
 from urllib.parse import parse_qs, urlsplit
+from urllib.request import urlopen
 
 import pytest
 
@@ -118,6 +122,53 @@ def test_two_stage_profile(server: PlainServer, tmp_path: Path) -> None:
     counts = [c for c in user_counts(tmp_path / "run_stats_history.csv") if c]
     assert counts[0] == 2 and 4 in counts, counts
     assert counts.index(4) > counts.index(2)
+
+
+def test_the_web_ui_follows_the_profile(server: PlainServer, tmp_path: Path) -> None:
+    """Started from the web UI, a two-stage profile runs 2 then 4 users and stops by itself;
+    the UI hides its users and spawn rate fields, as for any Locust shape."""
+    spec = write_spec(tmp_path, front="thinkTime: 100ms")
+    profile = tmp_path / "stages.yaml"
+    profile.write_text("stages:\n  - {duration: 3s, users: 2}\n  - {duration: 3s, users: 4}\n")
+    port = free_port()
+    ui = subprocess.Popen(
+        [*LOCUST, "-f", "locustfiles/specs.py", "--specs", str(spec), "--host", server.url,
+         "--load-profile", str(profile), "--web-host", "127.0.0.1", "--web-port", str(port)],
+        cwd=ROOT, env={**os.environ, **ENV}, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    seen: list[tuple[str, int]] = []
+    try:
+        page = _get(base + "/", wait=30).decode()
+        assert '"hide_common_options": true' in page
+        started = json.loads(urlopen(base + "/swarm", data=b"", timeout=10).read())
+        assert "LoadspecProfile" in started["message"]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            stats = json.loads(_get(base + "/stats/requests"))
+            seen.append((stats["state"], stats["user_count"]))
+            if stats["state"] == "stopped":
+                break
+            time.sleep(0.5)
+    finally:
+        ui.terminate()
+        output, _ = ui.communicate(timeout=30)
+    counts = [users for state, users in seen if state in ("running", "spawning")]
+    assert 2 in counts and 4 in counts and counts.index(4) > counts.index(2), (seen, output[-2000:])
+    assert seen[-1][0] == "stopped", seen
+
+
+def _get(url: str, wait: float = 0) -> bytes:
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with urlopen(url, timeout=10) as response:
+                return bytes(response.read())
+        except (URLError, ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 @pytest.mark.parametrize(
