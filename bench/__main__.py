@@ -5,6 +5,7 @@
     python -m bench callbacks    callback arrival to the waiting user resuming (3,000 waiting)
     python -m bench relay        what the master-to-worker callback relay adds (1,000 waiting)
     python -m bench validate     validating 1,000 specs vs. the bare parse loop
+    python -m bench engine       loadspec's own work per request, without the network
     python -m bench all          peers (with memory), validate and callbacks, one after another
     python -m bench compiled | stub | conformance    the older scripts, as `python bench/X.py`
 
@@ -25,6 +26,7 @@ COMMANDS = {
     "callbacks": "bench.callback_latency",
     "relay": "bench.relay_latency",
     "validate": "bench.validate_specs",
+    "engine": "bench.engine_loop",
     "compiled": "bench.compiled_vs_handwritten",
     "stub": "bench.stub_throughput",
     "conformance": "bench.conformance_cost",

@@ -38,3 +38,17 @@ def test_peers_writes_compiled_and_fasthttpuser_rows_into_its_section(tmp_path: 
     assert set(rows) == {"loadspec", "hand-written Locust FastHttpUser"}
     assert rows["hand-written Locust FastHttpUser"][1] == "1.00"
     assert all(int(rate.replace(",", "")) > 0 for rate, _ in rows.values())
+
+
+def test_engine_bench_writes_both_sides(tmp_path: Path) -> None:
+    """`python -m bench engine` runs the seed's test request cleanly and writes its section."""
+    doc = tmp_path / "benchmarks.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "engine", "--iterations", "200", "--rounds", "1",
+         "--doc", str(doc)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    section = doc.read_text()
+    assert re.search(r"\| loadspec `SpecRunner.iteration\(\)` \| \d+\.\d\d \|", section)
+    assert re.search(r"\| hand-written equivalent \| \d+\.\d\d \|", section)
