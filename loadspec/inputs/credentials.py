@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -58,11 +59,14 @@ class Credentials:
         return self.fixed if self.fixed is not None else self.tokens.get(kind)
 
     def authorization(self, kind: TokenType) -> str | None:
-        """The `Authorization` header value for `kind`, or None when there is no such token."""
+        """The `Authorization` header value for `kind`, or None when there is no such token.
+
+        Interned: the users of a run hold one copy of each value, not one each.
+        """
         if self.fixed is not None:
-            return f"Bearer {self.fixed}"
+            return sys.intern(f"Bearer {self.fixed}")
         token = self.tokens.get(kind)
-        return None if token is None else f"{kind.scheme} {token}"
+        return None if token is None else sys.intern(f"{kind.scheme} {token}")
 
     def missing(self, kind: TokenType) -> str | None:
         """Why there is no credential for `kind`, or None when there is one."""

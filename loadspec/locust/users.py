@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -61,7 +62,7 @@ class SpecUser(FastHttpUser):
                 self,
                 harness.settings.fallback_host,
                 pacer=harness.pacer,
-                mask=Masker(tokens.secrets),
+                mask=_masker(tokens.secrets),
             ),
             tokens=tokens,
             variables=ChainMap(self.row_, dict(variables))
@@ -71,6 +72,12 @@ class SpecUser(FastHttpUser):
             webhook_url=harness.webhook_url_for(self.environment),
             contract_checks=self.checks,
         )
+
+
+@functools.lru_cache(maxsize=4)
+def _masker(secrets: tuple[str, ...]) -> Masker:
+    """One masker per set of secrets, shared by every user that sends with them."""
+    return Masker(secrets)
 
 
 def _iteration(user: SpecUser) -> None:
