@@ -192,6 +192,11 @@ def _operation_config(target: FuzzTarget, settings: FuzzSettings) -> dict[str, A
     config: dict[str, Any] = {}
     if headers:
         config["headers"] = headers
+    if authorization is not None:
+        # The run sends its own credential: a case schemathesis generates without it (or with
+        # a broken one) still goes out authorized, and its acceptance would be a false
+        # `negative_data_rejection` failure. Missing auth stays tested by `ignored_auth`.
+        config["generation"] = {"with-security-parameters": False}
     if target.pins.parameters:
         config["parameters"] = dict(target.pins.parameters)
     # `include-name` is schemathesis' label, `METHOD /path`: one key, so method AND path.

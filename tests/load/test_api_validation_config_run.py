@@ -123,8 +123,11 @@ def test_fuzz_run_from_the_configuration_alone(gateway: StubServer, tmp_path: Pa
     baseUrl with the configuration's token, and passes."""
     config = authors_config(tmp_path / "config", gateway.url)
     before = stub_stats(gateway)
+    # A seed whose negative cases once dropped the Authorization header, which the run
+    # re-adds: the run must not call their acceptance a failure.
+    seed = ["--seed", "1588234497"]
     done = subprocess.run(
-        [*LOADSPEC, "fuzz", "specs/communication/", "--api-validation-config", str(config)],
+        [*LOADSPEC, "fuzz", "specs/communication/", "--api-validation-config", str(config), *seed],
         cwd=ROOT,
         capture_output=True,
         text=True,
