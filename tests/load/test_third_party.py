@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -140,30 +141,25 @@ def test_timeouts_are_failures_with_a_message(server: PlainServer, tmp_path: Pat
         '---\nendpoint: "GET /slow"\n---\n# Slow\n## Test Request\n```yaml\nsteps:\n'
         "  - id: main_request\n    method: GET\n    path: /slow\n    params: {ms: 1500}\n```\n"
     )
-    done, rows = run_locust(
-        tmp_path,
-        "-f",
-        "locustfiles/specs.py",
-        "--specs",
-        str(spec),
-        "--host",
-        server.url,
-        "--headless",
-        "-u",
-        "1",
-        "-r",
-        "1",
-        "-t",
-        "3s",
-        "--request-timeout",
-        "0.3",
-        env={"LOADSPEC_TOKEN_STAFF": TOKEN},
-    )
+    done, rows = _run_spec(tmp_path, spec, server, 1, "3s", "--request-timeout", "0.3")
     assert done.returncode == 1
     row = rows[("GET", "/slow")]
     assert row.requests == row.failures > 0
     (failure,) = read_failures(tmp_path / "run_failures.csv")
     assert "main_request: timed out" in failure["Error"], failure
+
+
+def _run_spec(
+    tmp: Path, spec: Path, server: PlainServer, users: int, run_time: str, *extra: str
+) -> tuple[Any, dict[Any, Any]]:
+    """A headless run of one spec against the plain server, with its token."""
+    count = str(users)
+    return run_locust(
+        tmp,
+        *("-f", "locustfiles/specs.py", "--specs", str(spec), "--host", server.url),
+        *("--headless", "-u", count, "-r", count, "-t", run_time, *extra),
+        env={"LOADSPEC_TOKEN_STAFF": TOKEN},
+    )
 
 
 def _one_step_spec(folder: Path, name: str, path: str) -> Path:
@@ -180,23 +176,7 @@ def test_every_request_reaches_the_stats_and_no_cookie_is_kept(
 ) -> None:
     """The lean path: each request a stats row with its size; a Set-Cookie is not sent back."""
     spec = _one_step_spec(tmp_path, "cookie", "/cookie")
-    done, rows = run_locust(
-        tmp_path,
-        "-f",
-        "locustfiles/specs.py",
-        "--specs",
-        str(spec),
-        "--host",
-        server.url,
-        "--headless",
-        "-u",
-        "2",
-        "-r",
-        "2",
-        "-t",
-        "2s",
-        env={"LOADSPEC_TOKEN_STAFF": TOKEN},
-    )
+    done, rows = _run_spec(tmp_path, spec, server, 2, "2s")
     assert done.returncode == 0, done.stderr[-3000:]
     row = rows[("GET", "/cookie")]
     # Each user may have had one request in flight when the run stopped.
@@ -211,23 +191,7 @@ def test_every_request_reaches_the_stats_and_no_cookie_is_kept(
 def test_a_body_cut_short_is_a_failure_that_says_so(server: PlainServer, tmp_path: Path) -> None:
     """A server that closes in the middle of a body: each request a failure, the run goes on."""
     spec = _one_step_spec(tmp_path, "truncated", "/truncated")
-    done, rows = run_locust(
-        tmp_path,
-        "-f",
-        "locustfiles/specs.py",
-        "--specs",
-        str(spec),
-        "--host",
-        server.url,
-        "--headless",
-        "-u",
-        "1",
-        "-r",
-        "1",
-        "-t",
-        "2s",
-        env={"LOADSPEC_TOKEN_STAFF": TOKEN},
-    )
+    done, rows = _run_spec(tmp_path, spec, server, 1, "2s")
     assert done.returncode == 1, done.stderr[-3000:]
     row = rows[("GET", "/truncated")]
     assert row.requests == row.failures > 1
