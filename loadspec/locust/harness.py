@@ -129,6 +129,7 @@ def _on_end(environment: Environment, settings: LoadSettings, harness: Harness) 
     events = environment.events
     ending.interrupt_in_main()
     events.test_stopping.add_listener(lambda **_: ending.on_stopping(environment, harness.box))
+    events.test_stop.add_listener(lambda **_: ending.report_on_stop(environment))
     events.quitting.add_listener(
         lambda **_: ending.on_quitting(environment, settings, harness.stop)
     )
