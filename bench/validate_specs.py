@@ -1,6 +1,6 @@
 """Validating 1,000 specs vs. a bare loop that only reads them (frontmatter + C YAML loader).
 
-    python bench/validate_specs.py [--files 1000] [--rounds 5]
+    python bench/validate_specs.py [--files 1000] [--rounds 15]
 
 Both sides read the same files in the same process, alternately, best of N rounds. The
 loadspec side does everything `loadspec validate` does: marked YAML, model, template scope,
@@ -89,7 +89,7 @@ def best_of(rounds: int, function: Callable[[], int]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory(prefix="loadspec-bench-") as folder:

@@ -8,6 +8,7 @@ from typing import Any
 __all__ = ["at_pointer", "follow", "mappings", "outside_ref", "resolve"]
 
 _MAX_REF_HOPS = 32
+_LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
 def at_pointer(doc: Any, pointer: str) -> Any:
@@ -43,9 +44,12 @@ def mappings(node: Any) -> Iterator[Any]:
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, list):
+        kind = type(current)
+        if kind in _LEAVES:
+            continue  # most nodes: skip the ABC check of `Mapping`, the walk's main cost
+        if kind is list or (kind is not dict and isinstance(current, list)):
             stack.extend(current)
-        elif isinstance(current, Mapping):
+        elif kind is dict or isinstance(current, Mapping):
             yield current
             stack.extend(current.values())  # read after the caller's edits: they count
 

@@ -153,7 +153,7 @@ def _front_matter(raw: RawSpec, text: str) -> int | None:
     front = text[opening.end() + 1 : closing.start()]
     marked = load_marked(front, first_line=line + 1, source=raw.source)
     raw.front = marked.value
-    raw.source.lines.setdefault((), line)
+    raw.source.record((), line, replace=False)
     for problem in marked.problems:
         raw.add(problem.line, problem.message)
     if marked.value is None and marked.problems:
@@ -242,7 +242,7 @@ def _close_fence(raw: RawSpec, section: str | None, fence: _Fence, body: str) ->
         return
     marked = load_marked(body, first_line=fence.line + 1, prefix=(section,), source=raw.source)
     raw.blocks[section] = marked.value
-    raw.source.lines[(section,)] = fence.line
+    raw.source.record((section,), fence.line)
     for problem in marked.problems:
         raw.add(problem.line, problem.message, location=(section,))
     if marked.value is None and marked.problems:

