@@ -30,6 +30,7 @@ from dataclasses import dataclass
 __all__ = [
     "ConfigError",
     "ContractError",
+    "ExitCode",
     "LoadspecError",
     "Problem",
     "Severity",
@@ -37,6 +38,17 @@ __all__ = [
     "TemplateError",
     "did_you_mean",
 ]
+
+
+class ExitCode(enum.IntEnum):
+    """What every loadspec command and Locust run exits with."""
+
+    OK = 0
+    FAILED = 1
+    """Problems found: invalid specs, failed checks, a breached threshold, failures."""
+    USAGE = 2
+    """Bad input (a `LoadspecError`): decided before the first request."""
+    INTERRUPTED = 130
 
 
 class Severity(enum.StrEnum):

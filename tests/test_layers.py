@@ -34,7 +34,11 @@ class Layer:
 
 
 LAYERS = (
-    Layer("core", ("loadspec", "loadspec._lazy", "loadspec.errors"), never=(*HTTP, *HEAVY, "yaml")),
+    Layer(
+        "core",
+        ("loadspec", "loadspec._lazy", "loadspec.errors", "loadspec.rows"),
+        never=(*HTTP, *HEAVY, "yaml"),
+    ),
     Layer(
         "model",
         ("loadspec.language.model", "loadspec.language.sourcemap"),

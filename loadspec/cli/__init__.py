@@ -8,11 +8,9 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from loadspec.errors import LoadspecError
+from loadspec.errors import ExitCode, LoadspecError
 
 __all__ = ["main"]
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def _commands() -> list[ModuleType]:
@@ -50,9 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
     except LoadspecError as exc:
         print(f"loadspec: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except KeyboardInterrupt:
-        return 130
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
         return _reader_left()
     return code
@@ -63,4 +61,4 @@ def _reader_left() -> int:
     # fails again flushing it at exit and prints a traceback after all.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
-    return EXIT_FAILED
+    return ExitCode.FAILED

@@ -22,7 +22,7 @@ from loadspec.cli.common import (
     run_variables,
     spec_paths,
 )
-from loadspec.errors import ConfigError, LoadspecError
+from loadspec.errors import ConfigError, ExitCode, LoadspecError
 from loadspec.fuzz import Credentials, FuzzPlan, PlanOptions, plan_fuzz
 from loadspec.fuzz.report import excluded_lines, plan_lines, summary_lines
 from loadspec.inputs.api_validation import ApiValidationConfig
@@ -32,7 +32,6 @@ from loadspec.language.names import needed_variables
 
 __all__ = ["add_parser", "run"]
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _PHASES = "examples,coverage,fuzzing,stateful"
 
 
@@ -163,8 +162,8 @@ def _fuzz(
         _err(f"JUnit report: {args.junit}")
     if all(op.not_run for op in result.operations):
         _err("loadspec fuzz: error: no operation could be fuzzed (see the reasons above)")
-        return EXIT_USAGE
-    return EXIT_FAILED if result.failed else EXIT_OK
+        return ExitCode.USAGE
+    return ExitCode.FAILED if result.failed else ExitCode.OK
 
 
 def _credentials(url: str | None, config: ApiValidationConfig | None) -> Credentials:
@@ -219,7 +218,7 @@ def _dry_run(plan: FuzzPlan) -> int:
         f"{usable} of {len(plan.targets)} operation(s) can be fuzzed; "
         f"{len(plan.excluded)} spec(s) left out"
     )
-    return EXIT_OK if usable else _nothing_to_fuzz(plan)
+    return ExitCode.OK if usable else _nothing_to_fuzz(plan)
 
 
 def _nothing_to_fuzz(plan: FuzzPlan) -> int:
@@ -229,7 +228,7 @@ def _nothing_to_fuzz(plan: FuzzPlan) -> int:
         f"loadspec fuzz: error: no operation to fuzz: {problems} spec(s) cannot be used, "
         f"{skipped} skipped by status (reasons above)"
     )
-    return EXIT_USAGE
+    return ExitCode.USAGE
 
 
 def _list(text: str) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from loadspec.errors import ConfigError
+from loadspec.rows import RowKind
 
 __all__ = [
     "LATENCY_FLOOR_MS",
@@ -93,7 +94,7 @@ def compare(
     found = []
     for entry in entries:
         before = baseline.get((entry.name, entry.method))
-        if before is None or entry.method == "CALLBACK" or not entry.num_requests:
+        if before is None or entry.method == RowKind.CALLBACK or not entry.num_requests:
             continue
         found += _row(f"{entry.method} {entry.name}", before, entry, limit)
     return found

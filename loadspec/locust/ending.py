@@ -32,6 +32,7 @@ from loadspec.locust.thresholds import evaluate
 from loadspec.locust.transport import Failed
 from loadspec.locust.verdict import Verdict
 from loadspec.reports.junit import write_junit
+from loadspec.rows import RowKind
 from loadspec.webhooks import CallbackBox
 
 __all__ = [
@@ -81,7 +82,7 @@ def _drain(environment: Environment, box: CallbackBox) -> None:
         gevent.sleep(0.05)
     for label, waited in box.abandon(since):
         environment.events.request.fire(
-            request_type="WAIT",
+            request_type=RowKind.WAIT,
             name=label,
             response_time=waited * 1000,
             response_length=0,
@@ -156,7 +157,7 @@ def _pending(stats: Any) -> dict[str, int]:
     return {
         error.name: error.occurrences
         for error in stats.errors.values()
-        if error.method == "WAIT" and str(error.error).endswith(PENDING)
+        if error.method == RowKind.WAIT and str(error.error).endswith(PENDING)
     }
 
 

@@ -20,12 +20,12 @@ from loadspec.locust.options import LoadSettings
 from loadspec.locust.pacing import Pacer
 from loadspec.locust.split_stats import split_stats
 from loadspec.locust.transport import Failed
+from loadspec.rows import RowKind
 from loadspec.webhooks import CallbackBox, Listener
 from loadspec.webhooks.defaults import DEFAULT_WEBHOOK_SECRET, SECRET_ENV
 
-__all__ = ["CALLBACK", "Harness", "harness_of", "install"]
+__all__ = ["Harness", "harness_of", "install"]
 
-CALLBACK = "CALLBACK"
 GATEWAY_OPTION = "loadspec_embedded_gateway"
 _log = logging.getLogger("loadspec")
 
@@ -182,7 +182,7 @@ def _start_gateway(environment: Environment, tokens: Credentials, secret: str) -
 def _reporter(environment: Environment) -> Any:
     def report(name: str, size: int, failure: str | None) -> None:
         environment.events.request.fire(
-            request_type=CALLBACK,
+            request_type=RowKind.CALLBACK,
             name=name,
             response_time=0,
             response_length=size,

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any, NoReturn
 
-from loadspec.errors import ConfigError
+from loadspec.errors import ConfigError, ExitCode
 from loadspec.inputs.credentials import Credentials
 from loadspec.inputs.targets import AllowList, check_reachable
 from loadspec.language.names import needed_variables
@@ -15,9 +15,7 @@ from loadspec.locust.options import LoadSettings
 from loadspec.locust.thresholds import check_rows
 from loadspec.runtime.compiled import CompiledSpec
 
-__all__ = ["EXIT_CONFIG", "check_targets", "known_rows", "preflight", "refuse"]
-
-EXIT_CONFIG = 2
+__all__ = ["check_targets", "known_rows", "preflight", "refuse"]
 
 
 def refuse(message: str) -> NoReturn:
@@ -28,7 +26,7 @@ def refuse(message: str) -> NoReturn:
     """
     for line in message.splitlines():
         print(line if line.startswith("loadspec") else f"loadspec: {line}", file=sys.stderr)
-    raise SystemExit(EXIT_CONFIG)
+    raise SystemExit(ExitCode.USAGE)
 
 
 def preflight(settings: LoadSettings, specs: Iterable[CompiledSpec]) -> None:

@@ -16,6 +16,7 @@ from locust.env import Environment
 from locust.runners import MasterRunner, Runner, WorkerRunner
 
 from loadspec.locust.webhook_options import ListenerSettings
+from loadspec.rows import SIDE_KINDS
 from loadspec.webhooks import CallbackBox, Listener
 from loadspec.webhooks.limits import WebhookLimits
 from loadspec.webhooks.listener import Report, Sink
@@ -114,7 +115,7 @@ def _summarise(environment: Environment, box: CallbackBox) -> None:
     sent = [0]
 
     def count(request_type: str, **_: Any) -> None:
-        if request_type not in ("WAIT", "CALLBACK", "SETUP"):
+        if request_type not in SIDE_KINDS:
             sent[0] += 1
 
     def summary(**_: Any) -> None:

@@ -7,10 +7,9 @@ from typing import Any
 from locust.env import Environment
 from locust.stats import RequestStats, StatsEntry, StatsError
 
-__all__ = ["SIDE_KINDS", "SplitStats", "aggregate_of", "request_entries", "split_stats"]
+from loadspec.rows import SIDE_KINDS
 
-SIDE_KINDS = frozenset({"WAIT", "CALLBACK", "SETUP"})
-"""Row types that are not requests (SETUP: prerequisites run again): their own aggregate."""
+__all__ = ["SplitStats", "aggregate_of", "request_entries", "split_stats"]
 
 
 class SplitStats(RequestStats):

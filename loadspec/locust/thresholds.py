@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loadspec.errors import ConfigError, did_you_mean
+from loadspec.rows import RowKind
 
 __all__ = [
     "AGGREGATES",
@@ -35,7 +36,7 @@ _TIMES = frozenset({"avg", "max", "min", "median"})
 _COUNTS = frozenset({"failures", "requests", "rps"})
 _NAMES = (*sorted(_TIMES), "fail_rate", *sorted(_COUNTS), "p50", "p90", "p95", "p99")
 METRICS = ("avg", "max", "min", "median", "pNN (p50, p95, p99.9, ...)", *_NAMES[4:8])
-AGGREGATES = ("WAIT", "CALLBACK")
+AGGREGATES = (RowKind.WAIT.value, RowKind.CALLBACK.value)
 """Row prefixes that name the aggregate of every wait, or of every callback."""
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from loadspec.locust.baseline import Comparison
 from loadspec.locust.thresholds import Outcome
+from loadspec.rows import RowKind
 
 __all__ = ["Verdict"]
 
@@ -90,7 +91,7 @@ class Verdict:
         """The entry added to --json-file output (its `method` marks it as no stats row)."""
         return {
             "name": "loadspec verdict",
-            "method": "VERDICT",
+            "method": RowKind.VERDICT.value,
             "passed": self.passed,
             "reason": self.reason,
             "thresholds": [_outcome_json(o) for o in self.outcomes],

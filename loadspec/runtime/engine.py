@@ -19,15 +19,14 @@ from loadspec.errors import LoadspecError
 from loadspec.inputs.credentials import Credentials, token_env
 from loadspec.inputs.masking import mask
 from loadspec.language.model import OnFail, PrerequisitesScope
+from loadspec.rows import RowKind
 from loadspec.runtime.calls import Call, Reply, excerpt
 from loadspec.runtime.compiled import CompiledSpec, CompiledStep
 from loadspec.templating.extract import JsonPath
 from loadspec.templating.render import RenderContext, RenderError, as_text
 
-__all__ = ["SETUP", "WAIT", "Callbacks", "Judge", "SpecRunner", "Transport"]
+__all__ = ["Callbacks", "Judge", "SpecRunner", "Transport"]
 
-WAIT = "WAIT"
-SETUP = "SETUP"
 _OCTETS = "application/octet-stream"
 _MAX_BACKOFF_S = 10.0
 # A target that refuses connections is retried sooner: it may be back in a moment.
@@ -121,7 +120,7 @@ class SpecRunner:
     def _forget_setup(self) -> None:
         """What the prerequisites made is gone: run them again next time, counted."""
         self._vanished, self._prepared = False, None
-        self.transport.record(SETUP, self.spec.rerun_row, 0.0, None)
+        self.transport.record(RowKind.SETUP, self.spec.rerun_row, 0.0, None)
 
     def _back_off_if_refused(self) -> None:
         if not self._refused:
@@ -190,7 +189,7 @@ class SpecRunner:
             call = self._call(compiled, context)
         except (RenderError, _CannotSend) as exc:
             message = f"{step.id}: {exc}"
-            self.transport.record(step.method or WAIT, step.name, 0.0, message)
+            self.transport.record(step.method or RowKind.WAIT, step.name, 0.0, message)
             return message
         if step.poll is not None:
             return self._poll(compiled, call, context)
@@ -313,14 +312,14 @@ class SpecRunner:
                 self._note(compiled, reply)
             elapsed = time.monotonic() - started
             if holds:
-                self.transport.record(WAIT, step.id, elapsed * 1000, None)
+                self.transport.record(RowKind.WAIT, step.id, elapsed * 1000, None)
                 return None
             if time.monotonic() + poll.interval_ms / 1000 > deadline:
                 failure = (
                     f"{step.id}: {poll.until} never became {poll.equals!r} within "
                     f"{poll.timeout_ms / 1000:g} s (last: {last!r})"
                 )
-                self.transport.record(WAIT, step.id, elapsed * 1000, failure)
+                self.transport.record(RowKind.WAIT, step.id, elapsed * 1000, failure)
                 return failure
             self.transport.sleep(poll.interval_ms / 1000)
 
@@ -355,7 +354,7 @@ class SpecRunner:
             failure = f"{step.id}: {exc}"
         else:
             failure = self._await(compiled, key, wanted, context)
-        self.transport.record(WAIT, step.id, (time.monotonic() - started) * 1000, failure)
+        self.transport.record(RowKind.WAIT, step.id, (time.monotonic() - started) * 1000, failure)
         return failure
 
     def _await(

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from loadspec.errors import LoadspecError
+from loadspec.errors import ExitCode, LoadspecError
 from loadspec.stub.options import add_arguments, config_from_args
 from loadspec.stub.server.serve import serve
 
@@ -23,9 +23,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(config, ready_json=args.ready_json, exit_on_stdin_eof=args.exit_on_stdin_eof)
     except LoadspecError as exc:
         print(f"loadspec stub: error: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     except KeyboardInterrupt:
-        return 130
+        return ExitCode.INTERRUPTED
 
 
 if __name__ == "__main__":

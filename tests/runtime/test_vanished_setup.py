@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from loadspec.language import CheckOptions, load_text
+from loadspec.rows import RowKind
 from loadspec.runtime.compiled import compile_spec
-from loadspec.runtime.engine import SETUP, SpecRunner
+from loadspec.runtime.engine import SpecRunner
 from tests.load.runs import free_port
 from tests.plain_server import PlainServer
 from tests.runtime.support import RecordingTransport
@@ -42,7 +43,7 @@ def runner(url: str, text: str) -> tuple[SpecRunner, RecordingTransport]:
 
 
 def setup_rows(transport: RecordingTransport) -> list[str]:
-    return [row.name for row in transport.rows if row.kind == SETUP]
+    return [row.name for row in transport.rows if row.kind == RowKind.SETUP]
 
 
 def test_a_vanished_item_makes_the_user_run_its_prerequisites_again(server: PlainServer) -> None:
