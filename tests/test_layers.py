@@ -69,6 +69,12 @@ LAYERS = (
     Layer("inputs", ("loadspec.inputs",), ours=("core", "model"), never=(*HTTP, *HEAVY, "yaml")),
     Layer("reports", ("loadspec.reports",), never=(*HTTP, *HEAVY, "yaml", "loadspec.language")),
     Layer(
+        "verdicts",
+        ("loadspec.verdicts",),
+        ours=("core", "reports"),
+        never=(*HTTP, *HEAVY, "yaml", "flask", "loadspec.language"),
+    ),
+    Layer(
         "runtime",
         ("loadspec.runtime",),
         ours=("core", "model", "templating", "inputs"),
@@ -132,6 +138,7 @@ LAYERS = (
             "contract",
             "inputs",
             "reports",
+            "verdicts",
             "runtime",
             "signing",
             "webhooks",

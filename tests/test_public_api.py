@@ -27,7 +27,7 @@ def test_layers_do_not_import_locust_or_schemathesis() -> None:
         "loadspec.runtime.engine",
         "loadspec.locust",
         "loadspec.contract.conformance",
-        "loadspec.locust.thresholds",
+        "loadspec.verdicts.junit",
         "loadspec.cli",
         "loadspec.stub",
     )

@@ -26,29 +26,28 @@ from locust.rpc import Message
 from locust.runners import MasterRunner, WorkerRunner
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSV
 
-from loadspec.locust.baseline import compare, load_baseline
 from loadspec.locust.options import LoadSettings
-from loadspec.locust.thresholds import evaluate
+from loadspec.locust.split_stats import run_stats
 from loadspec.locust.transport import Failed
-from loadspec.locust.verdict import Verdict
 from loadspec.reports.junit import write_junit
 from loadspec.rows import RowKind
+from loadspec.verdicts.junit import load_suite
+from loadspec.verdicts.stats import RunStats
+from loadspec.verdicts.verdict import Criteria, RunVerdict, judge, pending_failure
 from loadspec.webhooks import CallbackBox
 
 __all__ = [
     "END_GRACE_S",
-    "PENDING",
     "interrupt_in_main",
-    "judge",
     "on_quit",
     "on_quitting",
     "on_stopping",
     "report_on_stop",
+    "verdict_of",
 ]
 
 END_GRACE_S = 5.0
 """How long waits still pending when the run stops may take to finish."""
-PENDING = "still waiting at the end of the run"
 _log = logging.getLogger("loadspec")
 _console = logging.getLogger("locust.stats_logger")
 
@@ -86,7 +85,7 @@ def _drain(environment: Environment, box: CallbackBox) -> None:
             name=label,
             response_time=waited * 1000,
             response_length=0,
-            exception=Failed(f"{label}: {PENDING}"),
+            exception=Failed(pending_failure(label)),
             context={},
         )
 
@@ -128,45 +127,29 @@ def on_quitting(environment: Environment, settings: LoadSettings, stop_gateway: 
     stop_gateway()
     if isinstance(runner, WorkerRunner):
         return
-    verdict = judge(environment, settings)
+    stats = run_stats(environment.stats)
+    verdict = verdict_of(environment, settings, stats)
     environment.loadspec_verdict = verdict  # type: ignore[attr-defined]
     if verdict.judged or not verdict.passed:
         environment.process_exit_code = 0 if verdict.passed else 1
-    _write_reports(environment, settings, verdict)
+    _write_reports(environment, settings, verdict, stats)
 
 
-def judge(environment: Environment, settings: LoadSettings, aborted: str | None = None) -> Verdict:
-    """The verdict over the stats so far."""
-    stats = environment.stats
-    comparisons = []
-    if settings.baseline is not None:
-        limit = settings.max_regression if settings.max_regression is not None else 0.0
-        comparisons = compare(load_baseline(settings.baseline), list(stats.entries.values()), limit)
-    return Verdict(
-        outcomes=evaluate(settings.thresholds, stats),
-        comparisons=comparisons,
-        baseline=settings.baseline,
-        max_regression=settings.max_regression,
-        aborted=aborted or getattr(environment, "loadspec_aborted", None),
-        failures=sum(e.num_failures for e in stats.entries.values()),
-        pending=_pending(stats),
-    )
+def verdict_of(
+    environment: Environment, settings: LoadSettings, stats: RunStats | None = None
+) -> RunVerdict:
+    """The verdict over the stats so far (`stats`: a snapshot already taken of them)."""
+    criteria = Criteria(settings.thresholds, settings.baseline, settings.max_regression)
+    aborted = getattr(environment, "loadspec_aborted", None)
+    return judge(criteria, run_stats(environment.stats) if stats is None else stats, aborted)
 
 
-def _pending(stats: Any) -> dict[str, int]:
-    return {
-        error.name: error.occurrences
-        for error in stats.errors.values()
-        if error.method == RowKind.WAIT and str(error.error).endswith(PENDING)
-    }
-
-
-def _write_reports(environment: Environment, settings: LoadSettings, verdict: Verdict) -> None:
-    from loadspec.locust.junit import load_suite
-
+def _write_reports(
+    environment: Environment, settings: LoadSettings, verdict: RunVerdict, stats: RunStats
+) -> None:
     options: Any = environment.parsed_options
     if settings.junit is not None:
-        write_junit(settings.junit, load_suite(verdict, environment.stats))
+        write_junit(settings.junit, load_suite(verdict, stats))
         _log.info("loadspec: JUnit report written to %s", settings.junit)
     if getattr(options, "html_file", None):
         # Written here, not only by Locust: on SIGTERM Locust writes none, and its own is
@@ -179,18 +162,10 @@ def _write_reports(environment: Environment, settings: LoadSettings, verdict: Ve
         _write_csv(environment, options.csv_prefix)
 
 
-def write_html(path: Path, report: str, verdict: Verdict) -> None:
+def write_html(path: Path, report: str, verdict: RunVerdict) -> None:
     """Locust's HTML report with the verdict's section in it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(with_verdict(report, verdict), encoding="utf-8")
-
-
-def with_verdict(report: str, verdict: Verdict) -> str:
-    """Locust's HTML report with the verdict's section at the top of its body."""
-    head, found, tail = report.partition("<body>")
-    if not found:
-        return report + verdict.html()
-    return head + found + verdict.html() + tail
+    path.write_text(verdict.in_report(report), encoding="utf-8")
 
 
 def _write_csv(environment: Environment, prefix: str) -> None:
@@ -204,7 +179,7 @@ def _write_csv(environment: Environment, prefix: str) -> None:
 
 def on_quit(environment: Environment) -> None:
     """After Locust's last tables and JSON: the summary block, the JSON verdict entry."""
-    verdict: Verdict | None = getattr(environment, "loadspec_verdict", None)
+    verdict: RunVerdict | None = getattr(environment, "loadspec_verdict", None)
     if verdict is None:
         return
     for line in verdict.lines():

@@ -10,9 +10,10 @@ import gevent
 from locust.env import Environment
 from locust.runners import STATE_RUNNING, STATE_SPAWNING, WorkerRunner
 
-from loadspec.locust.ending import judge, with_verdict
+from loadspec.locust.ending import verdict_of
 from loadspec.locust.options import LoadSettings
-from loadspec.locust.thresholds import evaluate
+from loadspec.locust.split_stats import run_stats
+from loadspec.verdicts.thresholds import Threshold, evaluate
 
 __all__ = ["TAB", "show_in_web_ui", "watch_aborts"]
 
@@ -37,12 +38,12 @@ def show_in_web_ui(environment: Environment, settings: LoadSettings) -> None:
     @app.after_request
     def _with_verdict(response: Any) -> Any:
         if request.path.endswith("/stats/requests") and response.is_json:
-            rows = judge(environment, settings).table_rows()
+            rows = verdict_of(environment, settings).table_rows()
             data = {**response.get_json(), "extended_stats": [{"key": TAB, "data": rows}]}
             response.set_data(json.dumps(data))
         elif request.path.endswith("/stats/report"):
-            report = with_verdict(response.get_data(as_text=True), judge(environment, settings))
-            response.set_data(report)
+            verdict = verdict_of(environment, settings)
+            response.set_data(verdict.in_report(response.get_data(as_text=True)))
         return response
 
 
@@ -57,7 +58,7 @@ def watch_aborts(environment: Environment, settings: LoadSettings) -> None:
     gevent.spawn(_watch, environment, aborting)
 
 
-def _watch(environment: Environment, aborting: list[Any]) -> None:
+def _watch(environment: Environment, aborting: list[Threshold]) -> None:
     runner = environment.runner
     assert runner is not None
     while True:
@@ -65,8 +66,8 @@ def _watch(environment: Environment, aborting: list[Any]) -> None:
         if runner.state not in (STATE_RUNNING, STATE_SPAWNING):
             continue
         # A row with no data yet is not a breach: only a measured value aborts.
-        breached = [o for o in evaluate(aborting, environment.stats) if o.actual is not None]
-        breached = [o for o in breached if not o.passed]
+        results = evaluate(aborting, run_stats(environment.stats))
+        breached = [r for r in results if r.actual is not None and not r.passed]
         if breached:
             environment.loadspec_aborted = breached[0].threshold.text  # type: ignore[attr-defined]
             _log.error("loadspec: %s: aborting the run", breached[0])

@@ -13,13 +13,13 @@ from loadspec.errors import ConfigError
 from loadspec.inputs.targets import add_target_arguments
 from loadspec.locust.config_options import RunInputs, add_config_arguments, run_inputs
 from loadspec.locust.load_options import LoadModel, add_load_arguments, load_model
-from loadspec.locust.thresholds import Threshold, parse_threshold
 from loadspec.locust.webhook_options import (
     ListenerSettings,
     add_webhook_arguments,
     listener_settings,
     webhook_limits,
 )
+from loadspec.verdicts.thresholds import Threshold, parse_threshold
 from loadspec.webhooks.limits import WebhookLimits
 
 __all__ = ["LoadSettings", "add_arguments", "early_options"]

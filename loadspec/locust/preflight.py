@@ -10,10 +10,10 @@ from loadspec.errors import ConfigError, ExitCode
 from loadspec.inputs.credentials import Credentials
 from loadspec.inputs.targets import AllowList, check_reachable
 from loadspec.language.names import needed_variables
-from loadspec.locust.baseline import load_baseline
 from loadspec.locust.options import LoadSettings
-from loadspec.locust.thresholds import check_rows
 from loadspec.runtime.compiled import CompiledSpec
+from loadspec.verdicts.baseline import load_baseline
+from loadspec.verdicts.thresholds import check_rows
 
 __all__ = ["check_targets", "known_rows", "preflight", "refuse"]
 

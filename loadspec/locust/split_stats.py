@@ -1,4 +1,5 @@
-"""Locust's stats with waits and callbacks kept out of the requests' Aggregated row."""
+"""Locust's stats with waits and callbacks kept out of the requests' Aggregated row, and
+their snapshot for the verdict (`loadspec.verdicts.stats`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from locust.env import Environment
 from locust.stats import RequestStats, StatsEntry, StatsError
 
 from loadspec.rows import SIDE_KINDS
+from loadspec.verdicts.stats import RowError, RowStats, RunStats
 
-__all__ = ["SplitStats", "aggregate_of", "request_entries", "split_stats"]
+__all__ = ["SplitStats", "request_entries", "run_stats", "split_stats"]
 
 
 class SplitStats(RequestStats):
@@ -48,10 +50,34 @@ def request_entries(stats: Any) -> list[Any]:
     return [e for (_, method), e in stats.entries.items() if method not in SIDE_KINDS]
 
 
-def aggregate_of(stats: Any, kind: str) -> StatsEntry:
-    """One entry summing every row of `kind` (WAIT, CALLBACK)."""
-    total = StatsEntry(stats, f"{kind} (all)", kind, use_response_times_cache=False)
-    for (_, method), entry in stats.entries.items():
-        if method == kind:
-            total.extend(entry)
-    return total
+def run_stats(stats: RequestStats) -> RunStats:
+    """Locust's stats as the verdict reads them.
+
+    Taken every second by the abort watcher and every two by the web UI: the response-time
+    dicts are shared, not copied (Locust replaces them on reset, never empties them), so a
+    snapshot is read in the greenlet step that took it.
+    """
+    return RunStats(
+        rows=[_row_stats(entry) for entry in stats.entries.values()],
+        total=_row_stats(stats.total),
+        errors=[
+            RowError(e.method, e.name, str(e.error), e.occurrences) for e in stats.errors.values()
+        ],
+        start_time=stats.total.start_time,
+        last_request_timestamp=stats.total.last_request_timestamp,
+    )
+
+
+def _row_stats(entry: StatsEntry) -> RowStats:
+    return RowStats(
+        entry.method,
+        entry.name,
+        num_requests=entry.num_requests,
+        num_failures=entry.num_failures,
+        response_times=entry.response_times,
+        total_response_time=entry.total_response_time,
+        min_response_time=entry.min_response_time,
+        max_response_time=entry.max_response_time,
+        total_rps=entry.total_rps,
+        num_none_requests=entry.num_none_requests,
+    )

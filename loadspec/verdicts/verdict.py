@@ -8,28 +8,79 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadspec.locust.baseline import Comparison
-from loadspec.locust.thresholds import Outcome
 from loadspec.rows import RowKind
+from loadspec.verdicts.baseline import Comparison, compare, load_baseline
+from loadspec.verdicts.stats import RunStats
+from loadspec.verdicts.thresholds import Threshold, ThresholdResult, evaluate
 
-__all__ = ["Verdict"]
+__all__ = ["PENDING", "Criteria", "RunVerdict", "judge", "pending_failure", "pending_waits"]
+
+PENDING = "still waiting at the end of the run"
+"""How a wait's failure ends when the run stopped before its callback came."""
 
 
 @dataclass(frozen=True, slots=True)
-class Verdict:
+class Criteria:
+    """What a run is judged by.
+
+    Attributes:
+        thresholds: pass criteria (none: any failure fails the run).
+        baseline: a previous run's --json-file output to compare with.
+        max_regression: how much worse than the baseline a row may be (0.2: 20%).
+    """
+
+    thresholds: Sequence[Threshold] = ()
+    baseline: Path | None = None
+    max_regression: float | None = None
+
+
+def judge(criteria: Criteria, stats: RunStats, aborted: str | None = None) -> RunVerdict:
+    """The verdict over `stats`; `aborted` names the threshold that stopped the run, if one did."""
+    comparisons: list[Comparison] = []
+    if criteria.baseline is not None:
+        limit = criteria.max_regression if criteria.max_regression is not None else 0.0
+        comparisons = compare(load_baseline(criteria.baseline), stats.rows, limit)
+    return RunVerdict(
+        results=evaluate(criteria.thresholds, stats),
+        comparisons=comparisons,
+        baseline=criteria.baseline,
+        max_regression=criteria.max_regression,
+        aborted=aborted,
+        failures=stats.failures,
+        pending=pending_waits(stats),
+    )
+
+
+def pending_failure(label: str) -> str:
+    """The failure of the wait `label` when the run ended before its callback."""
+    return f"{label}: {PENDING}"
+
+
+def pending_waits(stats: RunStats) -> dict[str, int]:
+    """Waits the run ended before, by step id, with how many times each."""
+    return {
+        error.name: error.occurrences
+        for error in stats.errors
+        if error.method == RowKind.WAIT and error.message.endswith(PENDING)
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class RunVerdict:
     """What decided the run's exit code.
 
     Attributes:
-        outcomes: every threshold, checked.
+        results: every threshold, checked.
         comparisons: every row's metrics against the baseline (empty without one).
         baseline: the baseline file, if any.
         max_regression: the limit the comparisons were held to.
         aborted: the threshold that stopped the run early, if one did.
         failures: failed requests and waits (what decides without thresholds).
         pending: waits still pending when the run ended, by step id (each one a failure).
+        regressions: the comparisons that regressed.
     """
 
-    outcomes: Sequence[Outcome] = ()
+    results: Sequence[ThresholdResult] = ()
     comparisons: Sequence[Comparison] = ()
     baseline: Path | None = None
     max_regression: float | None = None
@@ -44,18 +95,18 @@ class Verdict:
     @property
     def judged(self) -> bool:
         """Whether thresholds or a baseline decide (otherwise any failure fails the run)."""
-        return bool(self.outcomes) or self.baseline is not None
+        return bool(self.results) or self.baseline is not None
 
     @property
     def passed(self) -> bool:
         """Every threshold held, no row regressed (and, with neither, nothing failed)."""
-        breached = any(not o.passed for o in self.outcomes) or bool(self.regressions)
+        breached = any(not r.passed for r in self.results) or bool(self.regressions)
         return not breached if self.judged else self.failures == 0
 
     @property
     def reason(self) -> str:
         """One line: why the run passed or failed."""
-        breached = [o.threshold.text for o in self.outcomes if not o.passed]
+        breached = [r.threshold.text for r in self.results if not r.passed]
         parts = [f"threshold {t} breached" for t in breached]
         parts += [f"{c.row} {c.metric} regressed {c.change}" for c in self.regressions]
         if self.aborted:
@@ -67,18 +118,18 @@ class Verdict:
             parts.append(f"waits still pending at the end of the run: {waits}")
         if parts:
             return "; ".join(parts)
-        held = f"all {len(self.outcomes)} thresholds held" if self.outcomes else "no failures"
+        held = f"all {len(self.results)} thresholds held" if self.results else "no failures"
         return held + ("; no regression" if self.baseline is not None else "")
 
     def lines(self) -> list[str]:
         """The end-of-run summary block for the console."""
         lines = ["", "loadspec summary", "-" * 16]
-        if self.outcomes:
+        if self.results:
             lines.append("Thresholds:")
-            width = max(len(o.threshold.text) for o in self.outcomes)
-            for outcome in self.outcomes:
-                mark = "passed" if outcome.passed else "BREACHED"
-                lines.append(f"  {outcome.threshold.text:<{width}}  {outcome.measured:>12}  {mark}")
+            width = max(len(r.threshold.text) for r in self.results)
+            for result in self.results:
+                mark = "passed" if result.passed else "BREACHED"
+                lines.append(f"  {result.threshold.text:<{width}}  {result.measured:>12}  {mark}")
         if self.baseline is not None:
             limit = f"{(self.max_regression or 0) * 100:g}%"
             lines.append(f"Baseline {self.baseline} (max regression {limit}):")
@@ -94,7 +145,7 @@ class Verdict:
             "method": RowKind.VERDICT.value,
             "passed": self.passed,
             "reason": self.reason,
-            "thresholds": [_outcome_json(o) for o in self.outcomes],
+            "thresholds": [_result_json(r) for r in self.results],
             "baseline": None if self.baseline is None else str(self.baseline),
             "max_regression": self.max_regression,
             "comparisons": [_comparison_json(c) for c in self.comparisons],
@@ -104,8 +155,8 @@ class Verdict:
     def table_rows(self) -> list[dict[str, str]]:
         """Rows of the web UI's Thresholds tab."""
         rows = [
-            {"check": o.threshold.text, "measured": o.measured, "verdict": _word(o.passed)}
-            for o in self.outcomes
+            {"check": r.threshold.text, "measured": r.measured, "verdict": _word(r.passed)}
+            for r in self.results
         ]
         rows += [
             {
@@ -139,6 +190,13 @@ class Verdict:
             f"({html.escape(self.reason)})</p>{table}</section>"
         )
 
+    def in_report(self, report: str) -> str:
+        """Locust's HTML report with this verdict's section at the top of its body."""
+        head, found, tail = report.partition("<body>")
+        if not found:
+            return report + self.html()
+        return head + found + self.html() + tail
+
 
 def _word(passed: bool) -> str:
     return "passed" if passed else "breached"
@@ -149,17 +207,17 @@ def _compared(comparison: Comparison) -> str:
     return f"{before} -> {now} ({comparison.change})"
 
 
-def _outcome_json(outcome: Outcome) -> dict[str, Any]:
-    threshold = outcome.threshold
+def _result_json(result: ThresholdResult) -> dict[str, Any]:
+    threshold = result.threshold
     return {
         "threshold": threshold.text,
         "row": threshold.row,
         "metric": threshold.metric,
         "op": threshold.op,
         "bound": threshold.value,
-        "measured": outcome.actual,
+        "measured": result.actual,
         "unit": threshold.unit,
-        "passed": outcome.passed,
+        "passed": result.passed,
         "abort": threshold.abort,
     }
 

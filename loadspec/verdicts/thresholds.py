@@ -1,4 +1,4 @@
-"""Pass/fail criteria for CI runs (`--threshold 'p95<300'`), checked against Locust's stats."""
+"""Pass/fail criteria for CI runs (`--threshold 'p95<300'`), checked against a run's stats."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ import operator
 import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from loadspec.errors import ConfigError, did_you_mean
 from loadspec.rows import RowKind
+from loadspec.verdicts.stats import RowStats, RunStats
 
 __all__ = [
     "AGGREGATES",
     "METRICS",
-    "Outcome",
     "Threshold",
+    "ThresholdResult",
     "check_rows",
     "evaluate",
     "parse_threshold",
@@ -68,7 +68,7 @@ class Threshold:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class ThresholdResult:
     """A threshold checked against a run.
 
     Attributes:
@@ -145,44 +145,40 @@ def check_rows(thresholds: Iterable[Threshold], rows: Collection[str]) -> None:
         raise ConfigError(f"--threshold {threshold.text!r}: no such row {row!r}{hint}")
 
 
-def evaluate(thresholds: Iterable[Threshold], stats: Any) -> list[Outcome]:
-    """Check every threshold against Locust's `RequestStats`."""
-    outcomes = []
+def evaluate(thresholds: Iterable[Threshold], stats: RunStats) -> list[ThresholdResult]:
+    """Check every threshold against the run's stats."""
+    results = []
     for threshold in thresholds:
-        entry = _entry(stats, threshold.row)
-        actual = None if entry is None else _measure(entry, threshold.metric)
+        row = _found_row(stats, threshold.row)
+        actual = None if row is None else _measure(row, threshold.metric)
         passed = actual is not None and _OPERATORS[threshold.op](actual, threshold.value)
-        outcomes.append(Outcome(threshold, actual, passed))
-    return outcomes
+        results.append(ThresholdResult(threshold, actual, passed))
+    return results
 
 
-def _entry(stats: Any, row: str | None) -> Any:
-    # Imported here: parsing thresholds (at a locustfile's import) needs no locust stats.
-    from loadspec.locust.split_stats import aggregate_of
-
-    if row is None:
+def _found_row(stats: RunStats, name: str | None) -> RowStats | None:
+    if name is None:
         return stats.total
-    if row in AGGREGATES:
-        return aggregate_of(stats, row)
-    for (name, method), entry in stats.entries.items():
-        if row in (name, f"{method} {name}"):
-            return entry
-    return None
+    if name in AGGREGATES:
+        return stats.aggregate(name)
+    return next((r for r in stats.rows if name in (r.name, f"{r.method} {r.name}")), None)
 
 
-def _measure(entry: Any, metric: str) -> float | None:
+_MEASURES: dict[str, Callable[[RowStats], float]] = {
+    "avg": lambda row: row.avg_response_time,
+    "max": lambda row: row.max_response_time,
+    "min": lambda row: row.min_response_time or 0,
+    "median": lambda row: row.median_response_time,
+    "fail_rate": lambda row: row.fail_ratio,
+    "rps": lambda row: row.total_rps,
+}
+
+
+def _measure(row: RowStats, metric: str) -> float | None:
     if metric in ("failures", "requests"):
-        return float(entry.num_failures if metric == "failures" else entry.num_requests)
-    if not entry.num_requests:
+        return float(row.num_failures if metric == "failures" else row.num_requests)
+    if not row.num_requests:
         return None
     if percentile := _PERCENTILE.match(metric):
-        return float(entry.get_response_time_percentile(float(percentile[1]) / 100))
-    measures: dict[str, Callable[[Any], float]] = {
-        "avg": lambda e: e.avg_response_time,
-        "max": lambda e: e.max_response_time,
-        "min": lambda e: e.min_response_time,
-        "median": lambda e: e.median_response_time,
-        "fail_rate": lambda e: e.fail_ratio,
-        "rps": lambda e: e.total_rps,
-    }
-    return float(measures[metric](entry))
+        return float(row.percentile(float(percentile[1]) / 100))
+    return float(_MEASURES[metric](row))

@@ -10,6 +10,7 @@ from typing import Any
 
 from loadspec.errors import ConfigError
 from loadspec.rows import RowKind
+from loadspec.verdicts.stats import RowStats, percentile
 
 __all__ = [
     "LATENCY_FLOOR_MS",
@@ -88,34 +89,34 @@ def load_baseline(path: Path) -> dict[tuple[str, str], Mapping[str, Any]]:
 
 
 def compare(
-    baseline: Mapping[tuple[str, str], Mapping[str, Any]], entries: Sequence[Any], limit: float
+    baseline: Mapping[tuple[str, str], Mapping[str, Any]], rows: Sequence[RowStats], limit: float
 ) -> list[Comparison]:
     """Every metric of every row both runs have (callbacks left out: they take no time)."""
     found = []
-    for entry in entries:
-        before = baseline.get((entry.name, entry.method))
-        if before is None or entry.method == RowKind.CALLBACK or not entry.num_requests:
+    for row in rows:
+        before = baseline.get((row.name, row.method))
+        if before is None or row.method == RowKind.CALLBACK or not row.num_requests:
             continue
-        found += _row(f"{entry.method} {entry.name}", before, entry, limit)
+        found += _row_comparisons(f"{row.method} {row.name}", before, row, limit)
     return found
 
 
-def _row(row: str, before: Mapping[str, Any], entry: Any, limit: float) -> list[Comparison]:
-    from locust.stats import calculate_response_time_percentile
-
+def _row_comparisons(
+    label: str, before: Mapping[str, Any], row: RowStats, limit: float
+) -> list[Comparison]:
     times = {int(float(k)): int(v) for k, v in before["response_times"].items()}
     count = int(before.get("num_requests") or 0)
     if not count:
         return []
     found = []
-    sparse = min(count, entry.num_requests) < MIN_SAMPLES
+    sparse = min(count, row.num_requests) < MIN_SAMPLES
     for metric, share in _PERCENTILES:
-        then = float(calculate_response_time_percentile(times, count, share))
-        now = float(entry.get_response_time_percentile(share))
+        then = float(percentile(times, count, share))
+        now = float(row.percentile(share))
         worse = not sparse and now > then * (1 + limit) and now - then >= LATENCY_FLOOR_MS
-        found.append(Comparison(row, metric, then, now, worse, sparse))
+        found.append(Comparison(label, metric, then, now, worse, sparse))
     then = int(before.get("num_failures") or 0) / count
-    now = entry.fail_ratio
+    now = row.fail_ratio
     worse = now > then * (1 + limit) and now - then >= RATE_FLOOR
-    found.append(Comparison(row, "fail_rate", then, float(now), worse))
+    found.append(Comparison(label, "fail_rate", then, now, worse))
     return found
