@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import DATA
 from tests.load.runs import run_locust
-from tests.plain_server import PlainServer
+from tests.plain_server import TOKEN, PlainServer
 
 pytestmark = pytest.mark.slow
 
@@ -53,6 +53,7 @@ def test_thresholds_that_hold_pass_a_run_with_failures(server: PlainServer, tmp_
         "requests>0",
         "--junit",
         str(junit),
+        env={"LOADSPEC_TOKEN_STAFF": TOKEN},
     )
     output = done.stderr
     assert done.returncode == 0, output[-2000:]
