@@ -1,57 +1,59 @@
-"""`python -m bench COMMAND`: the benchmarks, each writing its section of docs/benchmarks.md.
+"""`python -m bench NAME [OPTIONS]`: the one way to run a benchmark.
 
-    python -m bench peers        every load generator on the seed's chain, then idle memory
-    python -m bench memory       idle users' KB per user (compiled vs. hand-written)
-    python -m bench callbacks    callback arrival to the waiting user resuming (3,000 waiting)
-    python -m bench relay        what the master-to-worker callback relay adds (1,000 waiting)
-    python -m bench validate     validating 1,000 specs vs. the bare parse loop
-    python -m bench engine       loadspec's own work per request, without the network
-    python -m bench all          peers (with memory), validate and callbacks, one after another
-    python -m bench compiled | stub | conformance    the older scripts, as `python bench/X.py`
-
-Options after the command go to it (`python -m bench peers --help`).
+Each benchmark is a module of this package with `main(argv) -> int` that parses its own
+options (`python -m bench NAME --help`) and writes its section of docs/benchmarks.md
+(reliability: docs/reliability.md).
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-COMMANDS = {
-    "peers": "bench.peers",
-    "memory": "bench.memory",
-    "callbacks": "bench.callback_latency",
-    "relay": "bench.relay_latency",
-    "validate": "bench.validate_specs",
-    "engine": "bench.engine_loop",
-    "compiled": "bench.compiled_vs_handwritten",
-    "stub": "bench.stub_throughput",
-    "conformance": "bench.conformance_cost",
+# name: (module, what it measures), in the order `python -m bench` lists them
+BENCHMARKS = {
+    "peers": ("bench.peers", "every load generator on the seed's chain, then idle memory"),
+    "memory": ("bench.memory", "idle users' KB per user (compiled vs. hand-written)"),
+    "engine": ("bench.engine_loop", "loadspec's own work per request, without the network"),
+    "callbacks": (
+        "bench.callback_latency",
+        "callback arrival to the waiting user resuming (3,000 waiting)",
+    ),
+    "relay": ("bench.relay_latency", "what the master-to-worker callback relay adds"),
+    "stub": ("bench.stub_throughput", "the embedded gateway's vs. Locust's requests per CPU-s"),
+    "conformance": ("bench.conformance_cost", "the CPU cost of --validate-responses per request"),
+    "validate": ("bench.validate_specs", "validating 1,000 specs vs. the bare parse loop"),
+    "reliability": ("bench.reliability", "faults, restarts, hostile inputs, a flood and a soak"),
 }
 ALL = ("peers", "validate", "callbacks")
 
 
-def _run(command: str, argv: list[str]) -> int:
-    module = importlib.import_module(COMMANDS[command])
-    saved, sys.argv = sys.argv, [f"python -m bench {command}", *argv]
-    try:
-        # The older scripts read sys.argv and return None; the newer return an exit code.
-        return int(module.main() or 0)
-    finally:
-        sys.argv = saved
+def usage() -> str:
+    """The list of benchmarks, one line each."""
+    width = max(map(len, BENCHMARKS)) + 2
+    lines = [f"  {name:<{width}}{summary}" for name, (_, summary) in BENCHMARKS.items()]
+    lines.append(f"  {'all':<{width}}{', '.join(ALL)}, one after another (options go to peers)")
+    return (
+        "usage: python -m bench NAME [OPTIONS]    (python -m bench NAME --help: its options)\n\n"
+        + "\n".join(lines)
+    )
 
 
-def main() -> int:
-    command, *rest = sys.argv[1:] or ["--help"]
-    if command == "all":
-        return max(_run(name, rest if name == "peers" else []) for name in ALL)
-    if command not in COMMANDS:
-        print(__doc__)
-        return 0 if command in ("-h", "--help") else 2
-    return _run(command, rest)
+def run(name: str, argv: list[str]) -> int:
+    """One benchmark's `main(argv)`, its exit code."""
+    module = importlib.import_module(BENCHMARKS[name][0])
+    return int(module.main(argv))
+
+
+def main(argv: list[str] | None = None) -> int:
+    name, *rest = (sys.argv[1:] if argv is None else argv) or ["--help"]
+    if name == "all":
+        return max(run(each, rest if each == "peers" else []) for each in ALL)
+    if name in BENCHMARKS:
+        return run(name, rest)
+    known = name in ("-h", "--help")
+    print(usage(), file=sys.stdout if known else sys.stderr)
+    return 0 if known else 2
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The two long parts of `bench/reliability.py`: a callback flood under load, and a soak."""
+"""The two long parts of `python -m bench reliability`: a callback flood under load, and a soak."""
 
 from __future__ import annotations
 
@@ -29,7 +29,10 @@ SOAK_BOUND_MB = 256  # the gateway's resident memory stays under this, whatever 
 FLAT_MB = 16  # and grows less than this (or 10%) after the first minutes
 
 
-_SENDER = (sys.executable, "bench/callback_flood.py", "--seconds", str(FLOOD_SECONDS))
+_SENDER = (
+    *(sys.executable, "-m", "bench.callback_sender"),
+    *("--seconds", str(FLOOD_SECONDS), "--connections", "32"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +87,7 @@ def flood(work: Path) -> tuple[str, bool]:
     callbacks = ", ".join(f"`{name}` {count}" for name, count in sorted(seen.items()))
     statuses = ", ".join(f"{k}: {v}" for k, v in outcome.get("outcome", {}).items())
     text = f"""{FLOOD_RATE:,} signed callbacks a second for {FLOOD_SECONDS} s, each with a unique id
-and for a channel nobody waits for, sent by `bench/callback_flood.py` from its own process at
+and for a channel nobody waits for, sent by `bench/callback_sender.py` from its own process at
 the listener of a running load ({FLOOD_USERS} users of the seed's chain, `locustfiles/messages.py`
 against the embedded gateway), from {FLOOD_AT} s into the run; the same run without the flood
 just before and just after it.

@@ -1,4 +1,4 @@
-"""The gateway killed and restarted under load, for `bench/reliability.py`."""
+"""The gateway killed and restarted under load, for `python -m bench reliability`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What `bench/reliability.py` runs: gateways, Locust runs, their reports, memory samples."""
+"""What `python -m bench reliability` runs: gateways, Locust runs, their reports, memory samples."""
 
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from typing import Any
 
 import psutil  # a dependency of locust
 
+from bench._report import ROOT
 from loadspec.stub.config import DEFAULT_TOKEN
 
-ROOT = Path(__file__).resolve().parents[1]
 LOCUST = [sys.executable, "-m", "locust"]
 MESSAGES = ("POST", "/business/communication/messages")
 CHAIN = "PostBusinessCommunicationMessagesOnActiveChannel"

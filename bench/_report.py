@@ -7,8 +7,9 @@ import platform
 import re
 from pathlib import Path
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-_HEADER = "# Benchmarks\n\nFigures written by the scripts in `bench/`; rerun one to refresh it.\n"
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "benchmarks.md"
+_HEADER = "# Benchmarks\n\nFigures written by `python -m bench NAME`; rerun one to refresh it.\n"
 
 
 def machine() -> str:
@@ -22,6 +23,11 @@ def machine() -> str:
         f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}"
     )
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as `uptime` shows them."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def write_section(name: str, body: str, doc: Path = DOC) -> None:

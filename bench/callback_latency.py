@@ -4,10 +4,11 @@
 
 This process is a Locust process's webhook side without Locust: gevent, one
 `loadspec.webhooks.CallbackBox` and one `Listener` on loopback, and `--users` greenlets each
-waiting for the `channel.status` callback of its own channel. A separate process signs one
-callback per channel (`loadspec.webhooks.signing`, as the gateway does) and POSTs them at
-`--rate` per second over `--connections` keep-alive connections, noting when it sent each.
-Latency per callback: *sent -> resumed* (the poster's send to the waiting greenlet running
+waiting for the `channel.status` callback of its own channel. A separate process
+(`bench/callback_sender.py --count`) signs one callback per channel (`loadspec.webhooks.signing`,
+as the gateway does) and POSTs them at `--rate` per second over `--connections` keep-alive
+connections, noting when it sent each.
+Latency per callback: *sent -> resumed* (the sender's send to the waiting greenlet running
 again: loopback, the listener's HTTP parsing, the signature check, the box, gevent's hub) and
 *delivered -> resumed* (the box handing it over to the greenlet running). Both processes read
 CLOCK_MONOTONIC, which is one clock for the whole machine. `--busy N` adds N greenlets that
@@ -20,6 +21,7 @@ monkey.patch_all()
 
 import argparse  # noqa: E402 - after gevent's patching, as in a Locust process
 import json  # noqa: E402
+import os  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -31,17 +33,14 @@ from typing import Any  # noqa: E402
 
 import gevent  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bench._report import DOC, write_section  # noqa: E402
-from bench.proctree import load_average, machine  # noqa: E402
+from bench._report import DOC, ROOT, load_average, machine, write_section  # noqa: E402
+from bench.callback_sender import channel_keys  # noqa: E402
 from loadspec.webhooks.box import CallbackBox  # noqa: E402
-from loadspec.webhooks.defaults import DEFAULT_WEBHOOK_SECRET  # noqa: E402
+from loadspec.webhooks.defaults import DEFAULT_WEBHOOK_SECRET, SECRET_ENV  # noqa: E402
 from loadspec.webhooks.limits import WebhookLimits  # noqa: E402
 from loadspec.webhooks.listener import Listener  # noqa: E402
 
 EVENT = "channel.status"
-POSTER = Path(__file__).resolve().parent / "callback_poster.py"
 
 
 class TimedBox(CallbackBox):
@@ -88,9 +87,9 @@ def measure(users: int, rate: float, connections: int, busy: int, secret: str) -
     # The cap is raised past --rate so that no callback waits for a 429 retry.
     limits = WebhookLimits(max_rate=max(2_000.0, rate * 2))
     listener = Listener(box, secret, limits=limits).start()
-    keys = [f"channel-{index:05d}" for index in range(users)]
+    keys = channel_keys(users)
     resumed: dict[str, float] = {}
-    # Generous: on a starved machine the listener falls behind the poster, and a wait that
+    # Generous: on a starved machine the listener falls behind the sender, and a wait that
     # timed out would turn its late callback into a "kept" one instead of a slow one.
     timeout = users / rate * 10 + 60
     waiting = [gevent.spawn(_waiter, box, key, resumed, timeout) for key in keys]
@@ -98,17 +97,18 @@ def measure(users: int, rate: float, connections: int, busy: int, secret: str) -
     spinners = [gevent.spawn(_busy, stop) for _ in range(busy)]
     gevent.sleep(0.5)  # every waiter is in its wait before the first callback is sent
     cpu = time.process_time()
-    poster = subprocess.Popen(
-        [sys.executable, str(POSTER), listener.url, secret, *map(str, (users, rate, connections))],
-        stdout=subprocess.PIPE,
+    sender = subprocess.Popen(
+        [sys.executable, "-m", "bench.callback_sender", listener.url, "--count", str(users),
+         "--rate", str(rate), "--connections", str(connections)],
+        cwd=ROOT, env={**os.environ, SECRET_ENV: secret}, stdout=subprocess.PIPE,
     )  # fmt: skip
-    output, _ = gevent.spawn(poster.communicate, timeout=timeout + 30).get()
+    output, _ = gevent.spawn(sender.communicate, timeout=timeout + 30).get()
     cpu = time.process_time() - cpu
     gevent.joinall(waiting, timeout=10)
     stop.append(True)
     gevent.joinall(spinners, timeout=5)
     listener.stop()
-    sent: dict[str, float] = json.loads(output)
+    sent: dict[str, float] = json.loads(output)["sent"]
     handed = box.delivered
     return Latencies(
         [(resumed[k] - sent[k]) * 1e3 for k in keys if k in resumed and k in sent],
@@ -148,7 +148,7 @@ def section(
 `python -m bench callbacks` — {args.users:,} greenlets waiting (gevent, one
 `loadspec.webhooks.CallbackBox`, one `Listener` on loopback), one signed `channel.status`
 callback each, POSTed by a separate process at {args.rate:g}/s over {args.connections}
-keep-alive connections. *sent -> resumed*: from the poster's send to the waiting greenlet
+keep-alive connections. *sent -> resumed*: from the sender's send to the waiting greenlet
 running again (loopback, the listener's HTTP parsing, the signature check, the box, the hub);
 *delivered -> resumed*: from the box handing the callback over to the greenlet running.
 *busy*: {args.busy} more greenlets keep the hub busy as load-generating users do (0.2 ms of CPU,
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--users", type=int, default=3000)
     parser.add_argument("--rate", type=float, default=1000.0, help="callbacks per second (1000)")
-    parser.add_argument("--connections", type=int, default=8, help="the poster's connections (8)")
+    parser.add_argument("--connections", type=int, default=8, help="the sender's connections (8)")
     parser.add_argument("--busy", type=int, default=20, help="greenlets keeping the hub busy (20)")
     parser.add_argument("--doc", type=Path, default=DOC, help="the Markdown file to write")
     args = parser.parse_args(argv)
@@ -186,7 +186,3 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     write_section("callback-latency", text, args.doc)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

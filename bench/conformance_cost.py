@@ -1,6 +1,6 @@
 """The cost of contract checks during load: `ResponseChecker.check` at a sample rate of 1.0.
 
-    python bench/conformance_cost.py [--requests 2000] [--rounds 5]
+    python -m bench conformance [--requests 2000] [--rounds 5] [--doc docs/benchmarks.md]
 
 Two figures, on responses the embedded gateway really sends (it runs in its own process):
 1. per check, in microseconds of CPU: the gateway's responses (channel created, message sent,
@@ -14,7 +14,6 @@ CPU time is this process's only (`time.process_time`); the gateway's work is not
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,19 +21,16 @@ from pathlib import Path
 # locust first: its gevent patching must precede any other import of ssl users.
 import locust  # noqa: F401  isort: skip
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from locust.contrib.fasthttp import FastHttpSession
 from locust.env import Environment
 
-from bench._report import machine, write_section
+from bench._report import DOC, ROOT, machine, write_section
 from loadspec.contract import conformance
 from loadspec.contract import validators as schema_validators
 from loadspec.contract.conformance import ResponseChecker
 from loadspec.contract.lookup import load_contract
 from loadspec.stub import Faults, StubServer
 
-ROOT = Path(__file__).resolve().parents[1]
 GATEWAY = ROOT / "swagger" / "communication" / "legacy" / "communication.json"
 BASE = "/business/communication"
 TOKEN = "bench-conformance-token"
@@ -136,11 +132,14 @@ def session_for(stub: StubServer) -> FastHttpSession:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench conformance", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
+    parser.add_argument("--doc", type=Path, default=DOC, help="the Markdown file to write")
+    args = parser.parse_args(argv)
     common = {"tokens": (TOKEN,), "activation_delay": "0", "message_delay": "1000", "seed": 1}
     with StubServer(**common) as stub:
         session = session_for(stub)
@@ -162,6 +161,7 @@ def main() -> None:
     write(
         args, samples, fast=fast, slow=slow, violation=violation, request=request, in_situ=in_situ
     )
+    return 0
 
 
 def _operation_of(sample: Sample) -> tuple[str, str]:
@@ -182,7 +182,7 @@ def write(
     statuses = ", ".join(f"{s.name} ({len(s.body)} B)" for s in samples)
     table = (
         "## Contract checks during load (`--validate-responses 1`)\n\n"
-        f"`python bench/conformance_cost.py` — responses recorded from the embedded gateway: "
+        f"`python -m bench conformance` — responses recorded from the embedded gateway: "
         f"{statuses}. Best of {args.rounds} rounds; CPU time of the checking process only "
         "(the gateway runs in its own process).\n\n"
         f"Machine: {machine()}\n\n"
@@ -201,8 +201,4 @@ def write(
         "of a FastHttpUser request's client CPU. A sample rate of 0.1 costs a tenth of it.\n"
     )
     print(table)
-    write_section("conformance", table)
-
-
-if __name__ == "__main__":
-    main()
+    write_section("conformance", table, args.doc)

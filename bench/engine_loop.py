@@ -17,16 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import timeit
 import uuid
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bench._report import DOC, machine, write_section
-from bench.proctree import load_average
+from bench._report import DOC, ROOT, load_average, machine, write_section
 from loadspec.inputs.credentials import Credentials
 from loadspec.language import CheckOptions, load_text
 from loadspec.language.model import TokenType
@@ -34,10 +30,7 @@ from loadspec.runtime.calls import Call, Reply
 from loadspec.runtime.compiled import compile_spec
 from loadspec.runtime.engine import Judge, SpecRunner
 
-SPEC = (
-    Path(__file__).resolve().parents[1]
-    / "specs/communication/post_business_communication_messages_on_active_channel.md"
-)
+SPEC = ROOT / "specs/communication/post_business_communication_messages_on_active_channel.md"
 REPLY = json.dumps(
     {"data": {"message": {"uid": "m" * 32, "status": "queued", "channel_uid": "c" * 32}}}
 ).encode()
@@ -94,12 +87,12 @@ def best_us(function: Any, iterations: int, rounds: int) -> float:
     return min(timeit.repeat(function, number=iterations, repeat=rounds)) / iterations * 1e6
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench engine", description=__doc__)
     parser.add_argument("--iterations", type=int, default=200_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--doc", type=Path, default=DOC)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     run = runner()
     before = load_average()
     engine = best_us(run.iteration, args.iterations, args.rounds)
@@ -126,7 +119,3 @@ own work; in the peers table above, the lean path through Locust (no `catch_resp
 no cookie jar) saves at least as much of Locust's `request()`."""
     write_section("engine", body, args.doc)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

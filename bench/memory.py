@@ -20,12 +20,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench._report import DOC, write_section
+from bench._report import DOC, ROOT, load_average, machine, write_section
 from bench.generators import GENERATORS, Run, environment
-from bench.proctree import ProcessTree, load_average, machine, stop_tree
+from bench.proctree import ProcessTree, stop_tree
 from loadspec.stub import StubServer
 
-ROOT = Path(__file__).resolve().parents[1]
 BASE_USERS = 10
 SIDES = ("compiled", "fast")
 LIMIT_S = 120.0
@@ -170,7 +169,3 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--doc", type=Path, default=DOC, help="the Markdown file to write")
     run(parser.parse_args(argv))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

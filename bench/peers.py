@@ -17,7 +17,6 @@ import argparse
 import json
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -26,12 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from bench import memory
-from bench._report import DOC, write_section
+from bench._report import DOC, ROOT, load_average, machine, write_section
 from bench.generators import BUSINESS, GENERATORS, GW, Generator, Run, environment
-from bench.proctree import ProcessTree, load_average, machine, stop_tree
+from bench.proctree import ProcessTree, stop_tree
 from loadspec.stub import StubServer
 
-ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_S = 0.25
 STARTUP_S = 60.0
 
@@ -285,7 +283,3 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_memory:
         memory.run(args)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

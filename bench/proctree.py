@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import platform
 import re
 import signal
 import subprocess
@@ -77,21 +76,3 @@ def stop_tree(process: subprocess.Popen[bytes], grace: float = 5.0) -> None:
             process.wait()
     with contextlib.suppress(ProcessLookupError):  # children that outlived their parent
         os.killpg(process.pid, signal.SIGKILL)
-
-
-def machine() -> str:
-    """CPU model, cores and Python version: where the figures come from."""
-    cpu = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        found = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
-        cpu = found.group(1).strip() if found else cpu
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}"
-    )
-
-
-def load_average() -> str:
-    """The 1, 5 and 15 minute load averages, as `uptime` shows them."""
-    return ", ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -27,8 +27,6 @@ import gevent  # noqa: E402
 from locust import User, constant  # noqa: E402
 from locust.env import Environment  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from bench._report import DOC, machine, write_section  # noqa: E402
 from loadspec.locust.relay import start_listener  # noqa: E402
 from loadspec.locust.webhook_options import ListenerSettings  # noqa: E402
@@ -103,13 +101,15 @@ def measure(users: int, rate: float) -> list[float]:
     return latencies
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     """Measure, print, write the section."""
-    parser = argparse.ArgumentParser(prog="python -m bench relay")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench relay", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--doc", type=Path, default=DOC)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     latencies = sorted(measure(args.users, args.rate))
     if len(latencies) < args.users:
         print(f"only {len(latencies)} of {args.users} waits resumed", file=sys.stderr)
@@ -129,7 +129,3 @@ def main() -> int:
     print(text)
     write_section("relay-latency", text, args.doc)
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

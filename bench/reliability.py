@@ -1,6 +1,6 @@
 """What a load run survives and never leaks, tried and written into docs/reliability.md.
 
-    python bench/reliability.py [--minutes 10] [--only faults,restart,inputs,canary,flood,soak]
+    python -m bench reliability [--minutes 10] [--only faults,restart,inputs,canary,flood,soak]
 
 One command, bounded, loopback only. It runs: a short Locust run against `loadspec stub` with
 each fault flag; the gateway killed and restarted under load; the hostile-input tests
@@ -23,8 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from bench._reliability_load import flood, soak
 from bench._reliability_restart import restart
 from bench._reliability_runs import (
@@ -36,7 +34,7 @@ from bench._reliability_runs import (
 )
 from bench._report import machine
 
-DOC = ROOT / "docs" / "reliability.md"
+RELIABILITY_DOC = ROOT / "docs" / "reliability.md"
 RUN = ("-f", "locustfiles/messages.py", "--headless", "-u", "6", "-r", "6", "-t", "6s")
 # flag and value, whether the fault must show as failures, extra Locust options
 FAULTS: tuple[tuple[tuple[str, ...], bool, tuple[str, ...]], ...] = (
@@ -149,7 +147,6 @@ def _pytest(*paths: str) -> tuple[bool, str]:
 
 def inputs() -> Section:
     """The hostile-input tests: how many inputs, what they found."""
-    sys.path.insert(0, str(ROOT))
     from tests.test_hostile_specs import PIECES
 
     source = (ROOT / "tests" / "test_hostile_specs.py").read_text()
@@ -177,7 +174,6 @@ def inputs() -> Section:
 
 def canary() -> Section:
     """The canary run: a token echoed in every form, searched for in every output."""
-    sys.path.insert(0, str(ROOT))
     from tests.load.test_canary import LEAKS
 
     ok, summary = _pytest("tests/load/test_canary.py")
@@ -192,12 +188,16 @@ def canary() -> Section:
     )
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench reliability", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--minutes", type=float, default=10.0, help="soak length (default 10)")
     parser.add_argument("--only", default="faults,restart,inputs,canary,flood,soak")
-    parser.add_argument("--doc", type=Path, default=DOC)
-    options = parser.parse_args()
+    parser.add_argument(
+        "--doc", type=Path, default=RELIABILITY_DOC, help="the file to write (docs/reliability.md)"
+    )
+    options = parser.parse_args(argv)
     wanted = options.only.split(",")
     started = time.monotonic()
     sections: list[tuple[str, Section]] = []
@@ -222,7 +222,7 @@ def main() -> int:
 
 
 def _document(sections: list[tuple[str, Section]], took: float, options: argparse.Namespace) -> str:
-    command = "python bench/reliability.py" + (
+    command = "python -m bench reliability" + (
         f" --minutes {options.minutes:g}" if options.minutes != 10 else ""
     )
     head = [
@@ -240,7 +240,3 @@ def _document(sections: list[tuple[str, Section]], took: float, options: argpars
     head += [f"| {title} | {'yes' if ok else '**no**'} |" for title, (_, ok) in sections]
     body = [f"\n## {title}\n\n{text}\n" for title, (text, _) in sections]
     return "\n".join(head) + "\n" + "".join(body)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,14 +1,16 @@
 """Is the embedded gateway ever the bottleneck? Requests per CPU-second, stub vs. Locust.
 
-    python bench/stub_throughput.py [--users 32] [--duration 30] [--warmup 5] [--json FILE]
+    python -m bench stub [--users 32] [--duration 30] [--warmup 5] [--callbacks]
+                         [--server uvicorn] [--json FILE] [--docs [--doc FILE]]
 
 Starts the stub (its Python API, a free loopback port), runs one headless Locust process
-(`bench/stub_locustfile.py`, FastHttpUser, no waits) against it for a bounded time, and
-samples both processes' CPU time and the stub's served-request counter over a window that
-skips warm-up and ramp-down. Every request Locust makes is one the stub serves, so both
-sides are divided by the same count: the ratio says how many Locust processes, each at full
-speed, one stub process keeps up with. Target: >= 1 (the stub is never the bottleneck),
-aim 2.
+(the hand-written FastHttpUser of `bench/chain/handwritten.py`, no waits, a client looked up
+before every message) against it for a bounded time, and samples both processes' CPU time and
+the stub's served-request counter over a window that skips warm-up and ramp-down. Every
+request Locust makes is one the stub serves, so both sides are divided by the same count: the
+ratio says how many Locust processes, each at full speed, one stub process keeps up with.
+Target: >= 1 (the stub is never the bottleneck), aim 2. `--docs` runs the three modes of the
+table (plain, with callbacks, uvicorn front end) and writes its section.
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ from pathlib import Path
 
 import psutil  # a dependency of locust
 
+from bench._report import DOC, load_average, write_section
+from bench.generators import CHAIN, environment
 from loadspec.stub import ServerKind, StubServer
 
-HERE = Path(__file__).resolve().parent
-LOCUSTFILE = HERE / "stub_locustfile.py"
+LOCUSTFILE = CHAIN / "handwritten.py"
+USER_CLASS = "HandwrittenFast"
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,8 @@ class Result:
         return self.stub_per_cpu_s / self.locust_per_cpu_s
 
 
-def machine() -> dict[str, str]:
-    """Where the figures come from."""
+def versions() -> dict[str, str]:
+    """Where the figures come from: the CPU and the versions that count here."""
     model = platform.processor() or "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -145,7 +149,7 @@ def run(
         tempfile.TemporaryDirectory() as scratch,
         receiver(callbacks) as sink,
     ):
-        env = {**os.environ, "LOADSPEC_BENCH_TOKEN": stub.token}
+        env = {"LOADSPEC_TOKEN_STAFF": stub.token, "LOADSPEC_BENCH_LOOKUP": "each"}
         if sink:
             env["LOADSPEC_BENCH_CALLBACK_URL"] = sink
         command = [
@@ -154,6 +158,7 @@ def run(
             "locust",
             "-f",
             str(LOCUSTFILE),
+            USER_CLASS,
             "--headless",
             "-u",
             str(users),
@@ -172,7 +177,11 @@ def run(
             "2",
         ]
         locust = subprocess.Popen(
-            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            command,
+            env=environment(env),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         try:
             stub_process, locust_process = psutil.Process(stub.pid), psutil.Process(locust.pid)
@@ -230,25 +239,22 @@ def _figures(result: Result) -> dict[str, object]:
     }
 
 
-MARK = "stub-throughput"
-
-
 def docs_section(runs: list[tuple[str, Result]], users: int, load: str) -> str:
-    """The `docs/benchmarks.md` block for these runs."""
-    info = machine()
+    """The `stub-throughput` block of docs/benchmarks.md for these runs."""
+    info = versions()
     rows = "\n".join(
         f"| {label} | {r.requests} | {r.stub_cpu_s:.2f} | {r.locust_cpu_s:.2f} "
         f"| {r.stub_per_cpu_s:.0f} | {r.locust_per_cpu_s:.0f} | **{r.ratio:.2f}** |"
         for label, r in runs
     )
-    return f"""<!-- bench:{MARK} -->
-## The embedded gateway is not the bottleneck
+    return f"""## The embedded gateway is not the bottleneck
 
-`python bench/stub_throughput.py --docs` — the stub (default front end: its own HTTP/1.1
-protocol on httptools + uvloop) and one headless Locust process (`bench/stub_locustfile.py`,
-{users} FastHttpUsers, no waits: `GET /platform/v1/clients` and `POST /messages` on an active
-channel), on loopback. CPU seconds (user + system) of each process over the measured window;
-every request Locust makes is one the stub serves, so both sides divide the same count.
+`python -m bench stub --docs` — the stub (default front end: its own HTTP/1.1
+protocol on httptools + uvloop) and one headless Locust process (the hand-written
+FastHttpUser of `bench/chain/handwritten.py` with `LOADSPEC_BENCH_LOOKUP=each`, {users} users,
+no waits: `GET /platform/v1/clients` and `POST /business/communication/messages` in turn on an
+active channel), on loopback. CPU seconds (user + system) of each process over the measured
+window; every request Locust makes is one the stub serves, so both sides divide the same count.
 *ratio* = stub requests per CPU-second / Locust requests per CPU-second: how many Locust
 processes, each at full speed, one stub keeps up with (target >= 1, aim 2). Figures move by
 about 10% between runs on a busy 2-core machine (see the load average).
@@ -261,31 +267,21 @@ httptools {info["httptools"]}); load average before the run: {load}
 |---|---|---|---|---|---|---|
 {rows}
 
-*with callbacks*: every channel registers a callback sink (a bare loopback server in its own
-process), so each message also costs the stub two signed `message.status` callbacks (one
-callback per request on average). A load test that waits only for activation should subscribe
-to `channel.status` alone (`callback_events`), which makes it the first row again.
+*with callbacks*: every channel registers a callback sink (`LOADSPEC_BENCH_CALLBACK_URL`: a bare
+loopback server in its own process), so each message also costs the stub two signed
+`message.status` callbacks (one callback per request on average). A load test that waits only
+for activation should subscribe to `channel.status` alone (`callback_events`), which makes it
+the first row again.
 *uvicorn front end*: the same application as ASGI under uvicorn (`--server uvicorn`), for
 comparison: the ASGI layer (a task and four message dicts per request, two writes per answer)
 costs more CPU than the gateway itself, hence the default front end.
-<!-- /bench:{MARK} -->
 """
 
 
-def write_docs(section: str, path: Path = HERE.parent / "docs" / "benchmarks.md") -> None:
-    """Replace (or append) this benchmark's block in `docs/benchmarks.md`."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    start, end = f"<!-- bench:{MARK} -->", f"<!-- /bench:{MARK} -->"
-    if start in text and end in text:
-        head, rest = text.split(start, 1)
-        text = head + section.rstrip("\n") + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench stub", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--users", type=int, default=32, help="Locust users (default 32)")
     parser.add_argument("--duration", type=float, default=30.0, help="measured seconds (30)")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds before measuring (5)")
@@ -297,10 +293,13 @@ def main() -> int:
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument(
-        "--docs", action="store_true", help="run with and without callbacks; update docs/"
+        "--docs", action="store_true", help="run every mode above and write its section to --doc"
     )
-    args = parser.parse_args()
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    parser.add_argument(
+        "--doc", type=Path, default=DOC, help="the Markdown file --docs writes (docs/benchmarks.md)"
+    )
+    args = parser.parse_args(argv)
+    load = load_average()
     modes = [
         ("plain", False, ServerKind.HTTPTOOLS),
         ("with callbacks", True, ServerKind.HTTPTOOLS),
@@ -312,7 +311,7 @@ def main() -> int:
         (label, run(args.users, args.duration, args.warmup, callbacks=cb, server=kind))
         for label, cb, kind in modes
     ]
-    report = {label: {**_figures(result), **machine()} for label, result in runs}
+    report = {label: {**_figures(result), **versions()} for label, result in runs}
     for label, figures in report.items():
         print(f"== {label}")
         for key, value in figures.items():
@@ -321,9 +320,5 @@ def main() -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     if args.docs:
-        write_docs(docs_section(runs, args.users, load))
+        write_section("stub-throughput", docs_section(runs, args.users, load), args.doc)
     return 0 if runs[0][1].ratio >= 1 else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,6 +1,6 @@
 """Validating 1,000 specs vs. a bare loop that only reads them (frontmatter + C YAML loader).
 
-    python bench/validate_specs.py [--files 1000] [--rounds 15]
+    python -m bench validate [--files 1000] [--rounds 15] [--doc docs/benchmarks.md]
 
 Both sides read the same files in the same process, alternately, best of N rounds. The
 loadspec side does everything `loadspec validate` does: marked YAML, model, template scope,
@@ -11,10 +11,8 @@ once per round, as once per run). The goal from the issue: at most 1.5x the bare
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -23,16 +21,13 @@ from pathlib import Path
 import frontmatter
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bench._report import machine, write_section
+from bench._report import DOC, ROOT, load_average, machine, write_section
 from loadspec import CheckOptions, load_specs
 from loadspec.contract.lookup import clear_cache
 from loadspec.errors import _closest
 from loadspec.templating.extract import compile_jsonpath
 from loadspec.templating.render import parse_template
 
-ROOT = Path(__file__).resolve().parents[1]
 VCITA = ROOT.parent / "shared" / "vcita"
 _YAML_BLOCK = re.compile(r"```ya?ml\n(.*?)```", re.S)
 
@@ -86,12 +81,15 @@ def best_of(rounds: int, function: Callable[[], int]) -> float:
     return min(timings)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench validate", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=15)
-    args = parser.parse_args()
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    parser.add_argument("--doc", type=Path, default=DOC, help="the Markdown file to write")
+    args = parser.parse_args(argv)
+    load = load_average()
     with tempfile.TemporaryDirectory(prefix="loadspec-bench-") as folder:
         root = Path(folder)
         files = make_corpus(root, args.files)
@@ -107,7 +105,7 @@ def main() -> None:
     )
     table = (
         f"## Validating {args.files} specs\n\n"
-        f"`python bench/validate_specs.py` — {args.files} files copied from {corpus}; "
+        f"`python -m bench validate` — {args.files} files copied from {corpus}; "
         f"best of {args.rounds} alternating rounds, one process, "
         "CPU time (`time.process_time`).\n\n"
         f"Machine: {machine()}\n\n"
@@ -122,8 +120,5 @@ def main() -> None:
         "says where loadspec's time goes and what each change bought.\n"
     )
     print(table)
-    write_section("validate", table)
-
-
-if __name__ == "__main__":
-    main()
+    write_section("validate", table, args.doc)
+    return 0

@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_peers_writes_compiled_and_fasthttpuser_rows_into_its_section(tmp_path: Path) -> None:
     """The command measures both Locust sides against one gateway and replaces only its section."""
     doc = tmp_path / "benchmarks.md"

@@ -3,8 +3,14 @@
 The same work as specs/communication/post_business_communication_messages_on_active_channel.md,
 as a Locust user would write it without loadspec: create a channel, poll until the gateway
 activates it (a hand-written user has no webhook listener), look up a client once, then send
-messages over and over, each checked for its 201 and a JSON body. LOADSPEC_BENCH_THINK sets a
-think time in seconds (the memory benchmark's idle users).
+messages over and over, each checked for its 201 and a JSON body. The one hand-written side of
+every benchmark; its switches, from the environment:
+
+- LOADSPEC_BENCH_THINK: a think time in seconds (the memory benchmark's idle users).
+- LOADSPEC_BENCH_LOOKUP=each: look the client up before every message, not once (the stub
+  throughput benchmark: the gateway serves both calls of the seed's chain in turn).
+- LOADSPEC_BENCH_CALLBACK_URL: channels register it, so the gateway sends every message's
+  signed `message.status` callbacks there (the stub throughput benchmark's callback sink).
 """
 
 from __future__ import annotations
@@ -19,8 +25,18 @@ from locust import FastHttpUser, HttpUser, constant
 TOKEN = os.environ.get("LOADSPEC_TOKEN_STAFF", "loadspec-stub-staff-token")
 BUSINESS = os.environ.get("LOADSPEC_VAR_BUSINESS_ID", "loadspec-demo-business")
 THINK = float(os.environ.get("LOADSPEC_BENCH_THINK", "0"))
+LOOKUP_EACH = os.environ.get("LOADSPEC_BENCH_LOOKUP", "once") == "each"
+CALLBACK_URL = os.environ.get("LOADSPEC_BENCH_CALLBACK_URL")
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
 GW = "/business/communication"
+
+
+def lookup(user: Any) -> None:
+    """A client of the business, for the messages."""
+    clients = user.client.get(
+        f"/platform/v1/clients?business_id={BUSINESS}&per_page=1", headers=HEADERS, name="client"
+    )
+    user.contact_uid = clients.json()["data"]["clients"][0]["id"]
 
 
 def prepare(user: Any) -> None:
@@ -30,6 +46,8 @@ def prepare(user: Any) -> None:
         "type": "transactional",
         "display_name": f"hand-written {uuid.uuid4().hex}",
     }
+    if CALLBACK_URL:
+        channel["callback_url"] = CALLBACK_URL
     created = user.client.post(f"{GW}/channels", json=channel, headers=HEADERS, name="channel")
     user.channel_uid = created.json()["data"]["channel"]["uid"]
     deadline = time.monotonic() + 30
@@ -40,14 +58,13 @@ def prepare(user: Any) -> None:
         if polled.json()["data"]["channel"]["status"] == "active":
             break
         time.sleep(0.1)
-    clients = user.client.get(
-        f"/platform/v1/clients?business_id={BUSINESS}&per_page=1", headers=HEADERS, name="client"
-    )
-    user.contact_uid = clients.json()["data"]["clients"][0]["id"]
+    lookup(user)
 
 
 def send(user: Any) -> None:
     """The test request: one message on the active channel, its status and body checked."""
+    if LOOKUP_EACH:
+        lookup(user)
     unique = uuid.uuid4().hex
     body = {
         "channel_uid": user.channel_uid,
