@@ -18,10 +18,12 @@ from typing import Any
 import pytest
 
 from loadspec.cli import main
+from loadspec.config.project import Project, find_project
+from loadspec.config.settings import RunSettings
+from loadspec.config.table import Command
 from loadspec.inputs.api_validation import (
     ApiValidationError,
     RateLimit,
-    config_source,
     load_api_validation_config,
 )
 from loadspec.inputs.credentials import Credentials
@@ -152,8 +154,8 @@ def test_run_variables_merge_order(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     variables = collect_variables(
-        [tmp_path],
-        ["staff_uid=from-option"],
+        find_project(tmp_path),
+        [("staff_uid", "from-option")],
         {"LOADSPEC_VAR_BUSINESS_UID": "from-env"},
         configured={"business_id": "from-config", "business_uid": "from-config"},
         declared={"matter_uid": "the params of tokens.json"},
@@ -172,7 +174,9 @@ def test_run_variables_merge_order(tmp_path: Path) -> None:
 
 def test_a_declared_name_given_a_value_elsewhere_is_not_unvalued(tmp_path: Path) -> None:
     """A name declared without a value and given one by --var is simply a value."""
-    variables = collect_variables([tmp_path], ["matter_uid=m1"], {}, declared={"matter_uid": "x"})
+    variables = collect_variables(
+        Project(), [("matter_uid", "m1")], {}, declared={"matter_uid": "x"}
+    )
     assert variables.values == {"matter_uid": "m1"}
     assert not variables.unvalued
 
@@ -200,10 +204,14 @@ def test_a_single_file_is_read_alone(tmp_path: Path) -> None:
 
 def test_the_environment_variable_names_the_configuration(tmp_path: Path) -> None:
     """LOADSPEC_API_VALIDATION_CONFIG is used when the option is not given."""
+    write_config(tmp_path, AUTHORS_DEFAULT, setup_business_tokens())
     env = {"LOADSPEC_API_VALIDATION_CONFIG": str(tmp_path)}
-    assert config_source(None, env) == tmp_path
-    assert config_source("other", env) == Path("other")
-    assert config_source(None, {}) is None
+    settings = RunSettings.build(
+        Command.VALIDATE, argparse.Namespace(), project=Project(), environ=env
+    )
+    assert settings.inputs.host == "https://app.meet2know.com/apigw"
+    bare = RunSettings.build(Command.VALIDATE, argparse.Namespace(), project=Project(), environ={})
+    assert bare.inputs.host is None
 
 
 def test_rate_limit_defaults_and_pace() -> None:
@@ -333,12 +341,10 @@ def test_load_settings_take_host_tokens_params_and_pacing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A load run's settings from the configuration; --fallback-host and --var still win."""
-    from loadspec.locust.options import LoadSettings
-
     monkeypatch.chdir(ROOT)
     config = write_config(tmp_path, AUTHORS_DEFAULT, setup_business_tokens())
-    given = argparse.Namespace(api_validation_config=str(config), var=[], ref_base=[])
-    settings = LoadSettings.from_options(given, environ={})
+    given = argparse.Namespace(specs="specs", api_validation_config=str(config))
+    settings = RunSettings.build(Command.LOCUST, given, environ={})
     assert settings.inputs.host == "https://app.meet2know.com/apigw"
     assert settings.fallback_host == "https://app.meet2know.com/api2"
     assert settings.inputs.tokens[TokenType.INTERNAL] == INTERNAL_TOKEN
@@ -346,10 +352,11 @@ def test_load_settings_take_host_tokens_params_and_pacing(
     assert settings.variables["business_id"] == "biz-9"  # over pyproject's loadspec-demo-business
     assert settings.inputs.variables.unvalued.keys() == {"directory_id", "matter_uid"}
     overridden = argparse.Namespace(
+        specs="specs",
         api_validation_config=str(config),
         var=["business_id=from-option"],
         fallback_host="http://127.0.0.1:9",
     )
-    settings = LoadSettings.from_options(overridden, environ={})
+    settings = RunSettings.build(Command.LOCUST, overridden, environ={})
     assert settings.variables["business_id"] == "from-option"
     assert settings.fallback_host == "http://127.0.0.1:9"

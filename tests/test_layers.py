@@ -62,11 +62,38 @@ LAYERS = (
     Layer(
         "spec loading",
         ("loadspec.language",),
-        ours=("core", "model", "templating", "contract"),
+        ours=("core", "model", "templating", "contract", "config"),
         third_party=("yaml", "frontmatter"),
         never=(*HTTP, *HEAVY),
     ),
-    Layer("inputs", ("loadspec.inputs",), ours=("core", "model"), never=(*HTTP, *HEAVY, "yaml")),
+    Layer(
+        "config",
+        (
+            "loadspec.config",
+            "loadspec.config.table",
+            "loadspec.config.units",
+            "loadspec.config.options",
+            "loadspec.config.stub_options",
+            "loadspec.config.register",
+            "loadspec.config.project",
+        ),
+        # Parsers of higher layers are named, not imported (`units.later`): never loaded here.
+        ours=("core", "signing", "model", "spec loading", "contract", "inputs", "verdicts"),
+        never=(*HTTP, *HEAVY, "yaml", "jwt", "loadspec.language", "loadspec.stub"),
+    ),
+    Layer(
+        "run settings",
+        ("loadspec.config.settings", "loadspec.config.load"),
+        ours=("core", "config", "model", "spec loading", "contract", "inputs", "signing"),
+        third_party=(),
+        never=(*HTTP, *HEAVY),
+    ),
+    Layer(
+        "inputs",
+        ("loadspec.inputs",),
+        ours=("core", "model", "config"),
+        never=(*HTTP, *HEAVY, "yaml"),
+    ),
     Layer("reports", ("loadspec.reports",), never=(*HTTP, *HEAVY, "yaml", "loadspec.language")),
     Layer(
         "verdicts",
@@ -102,7 +129,7 @@ LAYERS = (
     Layer(
         "stub launcher",
         ("loadspec.stub", "loadspec.stub.config", "loadspec.stub.options", "loadspec.stub.process"),
-        ours=("core", "signing"),
+        ours=("core", "signing", "config"),
         never=(
             *HTTP,
             *HEAVY,
@@ -123,7 +150,7 @@ LAYERS = (
     Layer(
         "stub server",
         ("loadspec.stub.server", "loadspec.stub.__main__", "loadspec.stub.listen"),
-        ours=("core", "stub launcher", "stub gateway", "signing"),
+        ours=("core", "stub launcher", "stub gateway", "signing", "config"),
         third_party=("uvloop", "httptools", "uvicorn"),
         never=(*HTTP, *HEAVY, "yaml", "loadspec.language", "loadspec.runtime"),
     ),
@@ -143,6 +170,8 @@ LAYERS = (
             "signing",
             "webhooks",
             "stub launcher",
+            "config",
+            "run settings",
         ),
         third_party=("locust", "gevent", "geventhttpclient", "flask"),
         never=("schemathesis",),
@@ -167,6 +196,8 @@ LAYERS = (
             "fuzz",
             "stub launcher",
             "stub server",
+            "config",
+            "run settings",
         ),
         never=(*HTTP, *HEAVY),
     ),
@@ -214,7 +245,20 @@ def _imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
             found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif _named_later(node):
+            # `units.later("module:name")` imports `module` when first called.
+            found.add(node.args[0].value.partition(":")[0])  # type: ignore[attr-defined]
     return found
+
+
+def _named_later(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and ast.unparse(node.func).split(".")[-1] == "later"
+        and bool(node.args)
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    )
 
 
 def _ours(module: str, known: set[str]) -> str | None:

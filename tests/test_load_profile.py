@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from loadspec.config.units import parse_duration, parse_rate
 from loadspec.errors import ConfigError
 from loadspec.language.model import PaceKind
-from loadspec.language.pace import parse_duration, parse_pace, parse_rate
+from loadspec.language.pace import parse_pace
 from loadspec.language.profile import Stage, load_profile, profile_from
 
 

@@ -1,50 +1,76 @@
-"""The `loadspec` command line: one module per subcommand, each with `add_parser` and `run`."""
+"""The `loadspec` command line: one module per subcommand, its options from the one table.
+
+Each subcommand module has `run(settings)`; `main` registers the table's options for every
+subcommand (`loadspec.config.register`), imports the one module asked for, builds the
+process's `RunSettings` once and hands it over. `loadspec stub` builds no RunSettings: it
+reads the table's values into the gateway's `StubConfig` and loads no spec reader.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
-from types import ModuleType
 
+from loadspec.config.register import add_options
+from loadspec.config.table import Command
 from loadspec.errors import ExitCode, LoadspecError
 
 __all__ = ["main"]
 
-
-def _commands() -> list[ModuleType]:
-    # Imported lazily so `loadspec validate` never pays for the stub's or the fuzzer's imports.
-    from loadspec.cli import list_cmd, validate_cmd
-
-    commands: list[ModuleType] = [validate_cmd, list_cmd]
-    for optional in ("stub_cmd", "fuzz_cmd"):
-        try:
-            commands.append(__import__(f"loadspec.cli.{optional}", fromlist=["run"]))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"loadspec.cli.{optional}":
-                raise
-    return commands
+# command: (module, help, description)
+_COMMANDS = {
+    Command.VALIDATE: (
+        "loadspec.cli.validate_cmd",
+        "check spec files and report every problem",
+        "Check spec files; print PATH:LINE: error|warning|note: MESSAGE for each problem, then "
+        "a summary. Exit 0 when no errors, 1 when any, 2 for a usage error.",
+    ),
+    Command.LIST: (
+        "loadspec.cli.list_cmd",
+        "a table of specs: endpoint, status, tokens, steps",
+        "One row per spec: endpoint, status and whether it runs by default, skip reason, "
+        "tokens, number of steps.",
+    ),
+    Command.STUB: (
+        "loadspec.cli.stub_cmd",
+        "run the embedded communication gateway (the default load and fuzz target)",
+        "Serve a fast reference of the communication gateway and the clients API on loopback, "
+        "with in-memory state, signed callbacks and optional faults.",
+    ),
+    Command.FUZZ: (
+        "loadspec.cli.fuzz_cmd",
+        "fuzz the specs' endpoints against their OpenAPI/Swagger contracts",
+        "Collect the endpoints the specs name, open each spec's contract, and run schemathesis "
+        "on exactly those operations. Without --url, the embedded gateway is started for the "
+        "run. Exit 0 when clean, 1 when failures are found, 2 for bad input.",
+    ),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with every subcommand registered."""
+    """The top-level parser with every subcommand and its options registered."""
     parser = argparse.ArgumentParser(
         prog="loadspec",
         description="Load and contract testing from Markdown/YAML API specs.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in _commands():
-        module.add_parser(sub)
+    for command, (_, text, description) in _COMMANDS.items():
+        child = sub.add_parser(command.value, help=text, description=description)
+        add_options(child, command)
+        child.set_defaults(command=command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; exit 0 on success, 1 on failures found, 2 on a usage error."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
+    command = Command(args.command)
     try:
-        code: int = args.run(args)
+        module = importlib.import_module(_COMMANDS[command][0])
+        code: int = module.run(_settings(command, args))
         sys.stdout.flush()
     except LoadspecError as exc:
         print(f"loadspec: error: {exc}", file=sys.stderr)
@@ -54,6 +80,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return _reader_left()
     return code
+
+
+def _settings(command: Command, args: argparse.Namespace) -> object:
+    if command.is_stub:
+        from loadspec.stub.options import stub_values
+
+        return stub_values(args)
+    from loadspec.config.settings import RunSettings
+
+    settings = RunSettings.build(command, args)
+    if (line := settings.project.elsewhere()) is not None:
+        print(line, file=sys.stderr)
+    return settings
 
 
 def _reader_left() -> int:

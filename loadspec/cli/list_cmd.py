@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-import argparse
 import json
-from typing import Any
 
-from loadspec.cli.common import add_spec_options, check_options, spec_paths
+from loadspec.cli.common import check_options
+from loadspec.config.settings import RunSettings
 from loadspec.language import SpecResult, Verdict, load_specs
 
-__all__ = ["add_parser", "run"]
+__all__ = ["run"]
 
 _COLUMNS = ("FILE", "ENDPOINT", "STATUS", "RUNS", "TOKENS", "STEPS", "SKIP REASON")
 
 
-def add_parser(sub: Any) -> None:
-    """Register `list`."""
-    parser = sub.add_parser(
-        "list",
-        help="a table of specs: endpoint, status, tokens, steps",
-        description="One row per spec: endpoint, status and whether it runs "
-        "by default, skip reason, tokens, number of steps.",
-    )
-    add_spec_options(parser)
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.set_defaults(run=run)
-
-
-def run(args: argparse.Namespace) -> int:
+def run(settings: RunSettings) -> int:
     """Print the table."""
-    results = load_specs(spec_paths(args), check_options(args))
+    results = load_specs(list(settings.specs), check_options(settings))
     rows = [_row(r) for r in results]
-    if args.format == "json":
+    if settings["format"] == "json":
         print(json.dumps([dict(zip(_COLUMNS, row, strict=True)) for row in rows], indent=2))
     else:
         print(_table(rows))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections import Counter
@@ -10,46 +9,26 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from loadspec.cli.common import add_spec_options, check_options, spec_paths
+from loadspec.cli.common import check_options
+from loadspec.config.settings import RunSettings
 from loadspec.errors import Problem, Severity
 from loadspec.language import SpecResult, Verdict, load_specs
 
-__all__ = ["add_parser", "run"]
+__all__ = ["run"]
 
 # A warning repeated more often than this is shown once, with a count (--verbose: each).
 _GROUP_ABOVE = 3
 
 
-def add_parser(sub: Any) -> None:
-    """Register `validate`."""
-    parser = sub.add_parser(
-        "validate",
-        help="check spec files and report every problem",
-        description="Check spec files; print PATH:LINE: error|warning|note: "
-        "MESSAGE for each problem, then a summary. Exit 0 when no errors, 1 "
-        "when any, 2 for a usage error.",
-    )
-    add_spec_options(parser)
-    parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    parser.add_argument(
-        "--verbose",
-        "-v",
-        action="store_true",
-        help=f"show every warning, even one repeated more than {_GROUP_ABOVE} times",
-    )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.set_defaults(run=run)
-
-
-def run(args: argparse.Namespace) -> int:
+def run(settings: RunSettings) -> int:
     """Validate and report."""
-    results = load_specs(spec_paths(args), check_options(args))
-    if args.strict:
+    results = load_specs(list(settings.specs), check_options(settings))
+    if settings["strict"]:
         results = [_strict(r) for r in results]
-    if args.format == "json":
+    if settings["format"] == "json":
         print(json.dumps(_as_json(results), indent=2))
     else:
-        for line in _lines(results, verbose=args.verbose):
+        for line in _lines(results, verbose=settings["verbose"]):
             print(line)
         if needs := _needs(results):
             print(needs, file=sys.stderr)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,15 +22,12 @@ from loadspec.errors import ConfigError
 from loadspec.language.model import TokenType
 
 __all__ = [
-    "CONFIG_ENV",
     "ApiValidationConfig",
     "ApiValidationError",
     "RateLimit",
-    "config_source",
     "load_api_validation_config",
 ]
 
-CONFIG_ENV = "LOADSPEC_API_VALIDATION_CONFIG"
 _FILES = ("default.json", "tokens.json")
 _PLACEHOLDER = "your-"  # how their example file and their own checks mark an unset value
 _TOKEN_PLACEHOLDER = ("your-", "...")  # token-validator.js skips tokens holding either
@@ -103,15 +99,6 @@ class ApiValidationConfig:
     def declared_in(self) -> dict[str, str]:
         """Each param declared without a value -> where, for messages."""
         return dict.fromkeys(self.declared, f"the params of {self.params_file}")
-
-
-def config_source(
-    option: str | Path | None, environ: Mapping[str, str] | None = None
-) -> Path | None:
-    """The configuration to read: the option, else `LOADSPEC_API_VALIDATION_CONFIG`, else none."""
-    environ = os.environ if environ is None else environ
-    value = str(option) if option else environ.get(CONFIG_ENV, "").strip()
-    return Path(value).expanduser() if value else None
 
 
 def load_api_validation_config(where: Path) -> ApiValidationConfig:

@@ -4,35 +4,19 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
-import os
 import socket
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 from loadspec.errors import ConfigError
 
-__all__ = ["ALLOW_ENV", "AllowList", "add_target_arguments", "check_reachable", "hostname_of"]
+__all__ = ["AllowList", "check_reachable", "hostname_of", "preflight_hosts"]
 
-ALLOW_ENV = "LOADSPEC_ALLOW_HOSTS"
 _HOW = (
-    f"allow it with --allow-host {{name}} (repeatable), {ALLOW_ENV}={{name}} "
+    "allow it with --allow-host {name} (repeatable), LOADSPEC_ALLOW_HOSTS={name} "
     "or allow-host in a config file"
 )
-
-
-def add_target_arguments(group: Any) -> None:
-    """Register --allow-host on an argument group (Locust's, or the fuzz subcommand's)."""
-    group.add_argument(
-        "--allow-host",
-        action="append",
-        default=[],
-        metavar="PATTERN",
-        help="a host other than loopback that this run may send traffic to, e.g. "
-        "api.example.com or *.staging.example.com "
-        f"(repeatable; also {ALLOW_ENV}, comma-separated)",
-    )
 
 
 def hostname_of(label: str, url: str) -> str:
@@ -63,11 +47,9 @@ class AllowList:
     patterns: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, given: Iterable[str] | None, environ: Mapping[str, str] | None = None) -> AllowList:
-        """--allow-host values (each may hold several, comma-separated) and LOADSPEC_ALLOW_HOSTS."""
-        environ = os.environ if environ is None else environ
-        texts = [*(given or []), environ.get(ALLOW_ENV, "")]
-        return cls(tuple(p.strip().lower() for t in texts for p in t.split(",") if p.strip()))
+    def of(cls, given: Iterable[str]) -> AllowList:
+        """--allow-host values (each may hold several, comma-separated), lower-cased."""
+        return cls(tuple(p.strip().lower() for t in given for p in t.split(",") if p.strip()))
 
     def allows(self, hostname: str) -> bool:
         """Loopback always; any other host only when a pattern names it."""
@@ -102,3 +84,12 @@ def check_reachable(label: str, url: str, timeout: float = 5.0) -> None:
     except OSError as exc:
         why = exc.strerror or type(exc).__name__
         raise ConfigError(f"{label} {url}: cannot connect to {name}:{port} ({why})") from None
+
+
+def preflight_hosts(targets: Sequence[tuple[str, str]], allowed: AllowList) -> None:
+    """Every (label, URL) an http(s) URL on an allowed host, then each answering one TCP
+    connection (`ConfigError` at the first that does not): load runs and fuzz alike."""
+    for label, url in targets:
+        allowed.check(label, url)
+    for label, url in targets:
+        check_reachable(label, url)

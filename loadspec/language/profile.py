@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from loadspec.config.units import parse_duration, parse_rate
 from loadspec.errors import ConfigError
-from loadspec.language.pace import parse_duration, parse_rate
 from loadspec.language.sourcemap import Location, SourceMap, format_location
 from loadspec.language.values import unknown
 

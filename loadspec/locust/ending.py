@@ -26,8 +26,9 @@ from locust.rpc import Message
 from locust.runners import MasterRunner, WorkerRunner
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSV
 
-from loadspec.locust.options import LoadSettings
+from loadspec.errors import ExitCode
 from loadspec.locust.split_stats import run_stats
+from loadspec.locust.state import ProcessState
 from loadspec.locust.transport import Failed
 from loadspec.reports.junit import write_junit
 from loadspec.rows import RowKind
@@ -119,34 +120,35 @@ def _stop_workers(runner: MasterRunner) -> None:
         gevent.sleep(0.2)
 
 
-def on_quitting(environment: Environment, settings: LoadSettings, stop_gateway: Any) -> None:
+def on_quitting(environment: Environment, state: ProcessState) -> None:
     """Users first, then the gateway; then the verdict, the exit code and the reports."""
     runner = environment.runner
     if runner is not None:
         runner.stop()
-    stop_gateway()
+    state.stop()
     if isinstance(runner, WorkerRunner):
         return
     stats = run_stats(environment.stats)
-    verdict = verdict_of(environment, settings, stats)
-    environment.loadspec_verdict = verdict  # type: ignore[attr-defined]
+    verdict = state.verdict = verdict_of(environment, state, stats)
     if verdict.judged or not verdict.passed:
-        environment.process_exit_code = 0 if verdict.passed else 1
-    _write_reports(environment, settings, verdict, stats)
+        environment.process_exit_code = ExitCode.OK if verdict.passed else ExitCode.FAILED
+    _write_reports(environment, state, verdict, stats)
 
 
 def verdict_of(
-    environment: Environment, settings: LoadSettings, stats: RunStats | None = None
+    environment: Environment, state: ProcessState, stats: RunStats | None = None
 ) -> RunVerdict:
     """The verdict over the stats so far (`stats`: a snapshot already taken of them)."""
+    settings = state.run
     criteria = Criteria(settings.thresholds, settings.baseline, settings.max_regression)
-    aborted = getattr(environment, "loadspec_aborted", None)
-    return judge(criteria, run_stats(environment.stats) if stats is None else stats, aborted)
+    snapshot = run_stats(environment.stats) if stats is None else stats
+    return judge(criteria, snapshot, state.aborted)
 
 
 def _write_reports(
-    environment: Environment, settings: LoadSettings, verdict: RunVerdict, stats: RunStats
+    environment: Environment, state: ProcessState, verdict: RunVerdict, stats: RunStats
 ) -> None:
+    settings = state.run
     options: Any = environment.parsed_options
     if settings.junit is not None:
         write_junit(settings.junit, load_suite(verdict, stats))
@@ -177,9 +179,9 @@ def _write_csv(environment: Environment, prefix: str) -> None:
             write(csv.writer(handle))
 
 
-def on_quit(environment: Environment) -> None:
+def on_quit(environment: Environment, state: ProcessState) -> None:
     """After Locust's last tables and JSON: the summary block, the JSON verdict entry."""
-    verdict: RunVerdict | None = getattr(environment, "loadspec_verdict", None)
+    verdict = state.verdict
     if verdict is None:
         return
     for line in verdict.lines():

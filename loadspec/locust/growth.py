@@ -18,7 +18,7 @@ import gevent
 from locust.env import Environment
 from locust.runners import STATE_RUNNING, MasterRunner, WorkerRunner
 
-from loadspec.locust.load_options import LoadModel
+from loadspec.config.load import LoadModel
 
 __all__ = ["grow_with_the_schedule"]
 
@@ -28,12 +28,11 @@ _EVERY_MASTER_S = 3.0  # Locust's workers report to the master every 3 s
 
 
 def grow_with_the_schedule(
-    environment: Environment, model: LoadModel, missed: Callable[[], int]
+    environment: Environment, model_of: Callable[[], LoadModel], missed: Callable[[], int]
 ) -> None:
-    """At each test start, watch `missed()` (starts that found no free user) and add users."""
+    """At each test start, watch `missed()` (starts that found no free user) and add users,
+    when the model (`model_of()`, read at that start) is an arrival rate with --max-users."""
     runner = environment.runner
-    if model.arrival_rate is None or model.profile is not None or model.max_users is None:
-        return
     if runner is None or isinstance(runner, WorkerRunner):
         return
     watching: list[Any] = []
@@ -44,6 +43,9 @@ def grow_with_the_schedule(
 
     def start(**_: Any) -> None:
         stop()
+        model = model_of()
+        if model.arrival_rate is None or model.profile is not None or model.max_users is None:
+            return
         watching.append(gevent.spawn(_grow, runner, model.max_users, missed))
 
     environment.events.test_start.add_listener(start)

@@ -11,9 +11,9 @@ from locust.env import Environment
 from locust.runners import STATE_RUNNING, STATE_SPAWNING, WorkerRunner
 
 from loadspec.locust.ending import verdict_of
-from loadspec.locust.options import LoadSettings
 from loadspec.locust.split_stats import run_stats
-from loadspec.verdicts.thresholds import Threshold, evaluate
+from loadspec.locust.state import ProcessState
+from loadspec.verdicts.thresholds import evaluate
 
 __all__ = ["TAB", "show_in_web_ui", "watch_aborts"]
 
@@ -22,7 +22,7 @@ _COLUMNS = (("check", "Check"), ("measured", "Measured"), ("verdict", "Verdict")
 _log = logging.getLogger("loadspec")
 
 
-def show_in_web_ui(environment: Environment, settings: LoadSettings) -> None:
+def show_in_web_ui(environment: Environment, state: ProcessState) -> None:
     """A Thresholds tab (Locust's extended tabs), refreshed with every stats poll."""
     web_ui = environment.web_ui
     if web_ui is None or web_ui.app is None:
@@ -38,38 +38,38 @@ def show_in_web_ui(environment: Environment, settings: LoadSettings) -> None:
     @app.after_request
     def _with_verdict(response: Any) -> Any:
         if request.path.endswith("/stats/requests") and response.is_json:
-            rows = verdict_of(environment, settings).table_rows()
+            rows = verdict_of(environment, state).table_rows()
             data = {**response.get_json(), "extended_stats": [{"key": TAB, "data": rows}]}
             response.set_data(json.dumps(data))
         elif request.path.endswith("/stats/report"):
-            verdict = verdict_of(environment, settings)
+            verdict = verdict_of(environment, state)
             response.set_data(verdict.in_report(response.get_data(as_text=True)))
         return response
 
 
-def watch_aborts(environment: Environment, settings: LoadSettings) -> None:
+def watch_aborts(environment: Environment, state: ProcessState) -> None:
     """Check the `:abort` thresholds every second; stop the run at the first breach."""
-    aborting = [t for t in settings.thresholds if t.abort]
-    if not aborting or isinstance(environment.runner, WorkerRunner):
-        return
-    if getattr(environment, "loadspec_watching", False):
+    if state.watching or isinstance(environment.runner, WorkerRunner):
         return  # one watcher per process, however many times a run starts
-    environment.loadspec_watching = True  # type: ignore[attr-defined]
-    gevent.spawn(_watch, environment, aborting)
+    if any(t.abort for t in state.run.thresholds):
+        state.watching = True
+        gevent.spawn(_watch, environment, state)
 
 
-def _watch(environment: Environment, aborting: list[Threshold]) -> None:
+def _watch(environment: Environment, state: ProcessState) -> None:
     runner = environment.runner
     assert runner is not None
     while True:
         gevent.sleep(1)
         if runner.state not in (STATE_RUNNING, STATE_SPAWNING):
             continue
-        # A row with no data yet is not a breach: only a measured value aborts.
+        # A row with no data yet is not a breach: only a measured value aborts. The web UI
+        # may change the thresholds at each start: they are read each time.
+        aborting = [t for t in state.run.thresholds if t.abort]
         results = evaluate(aborting, run_stats(environment.stats))
         breached = [r for r in results if r.actual is not None and not r.passed]
         if breached:
-            environment.loadspec_aborted = breached[0].threshold.text  # type: ignore[attr-defined]
+            state.aborted = breached[0].threshold.text
             _log.error("loadspec: %s: aborting the run", breached[0])
             headless = getattr(environment.parsed_options, "headless", False)
             runner.quit() if headless else runner.stop()

@@ -6,11 +6,11 @@ import sys
 from collections.abc import Iterable
 from typing import Any, NoReturn
 
+from loadspec.config.settings import RunSettings
 from loadspec.errors import ConfigError, ExitCode
 from loadspec.inputs.credentials import Credentials
-from loadspec.inputs.targets import AllowList, check_reachable
+from loadspec.inputs.targets import preflight_hosts
 from loadspec.language.names import needed_variables
-from loadspec.locust.options import LoadSettings
 from loadspec.runtime.compiled import CompiledSpec
 from loadspec.verdicts.baseline import load_baseline
 from loadspec.verdicts.thresholds import check_rows
@@ -29,7 +29,7 @@ def refuse(message: str) -> NoReturn:
     raise SystemExit(ExitCode.USAGE)
 
 
-def preflight(settings: LoadSettings, specs: Iterable[CompiledSpec]) -> None:
+def preflight(settings: RunSettings, specs: Iterable[CompiledSpec]) -> None:
     """Thresholds name rows the specs make; the baseline reads; every run variable the specs
     need has a value (`ConfigError` otherwise)."""
     specs = list(specs)
@@ -60,7 +60,7 @@ def known_rows(specs: Iterable[CompiledSpec]) -> set[str]:
     return rows
 
 
-def check_targets(options: Any, settings: LoadSettings, specs: Iterable[CompiledSpec]) -> None:
+def check_targets(options: Any, settings: RunSettings, specs: Iterable[CompiledSpec]) -> None:
     """The hosts the specs use are allowed, answer, and get only their own credentials.
 
     Without a host the run starts the embedded gateway: nothing to check. Otherwise each
@@ -70,14 +70,10 @@ def check_targets(options: Any, settings: LoadSettings, specs: Iterable[Compiled
     host = getattr(options, "host", None) or settings.inputs.host
     if not host:
         return
-    allowed = AllowList.of(getattr(options, "allow_host", None))
     targets = [("--host", host)]
     if settings.fallback_host:
         targets.append(("--fallback-host", settings.fallback_host))
-    for label, url in targets:
-        allowed.check(label, url)
-    for label, url in targets:
-        check_reachable(label, url)
+    preflight_hosts(targets, settings.allowed)
     _check_credentials(host, Credentials.configured(settings.inputs.tokens), specs)
 
 

@@ -15,17 +15,16 @@ from typing import Any
 from locust.env import Environment
 from locust.runners import MasterRunner, Runner, WorkerRunner
 
-from loadspec.locust.webhook_options import ListenerSettings
+from loadspec.config.settings import ListenerSettings
+from loadspec.locust.messages import MessageType
 from loadspec.rows import SIDE_KINDS
 from loadspec.webhooks import CallbackBox, Listener
 from loadspec.webhooks.limits import WebhookLimits
 from loadspec.webhooks.listener import Report, Sink
 from loadspec.webhooks.signing import Scheme, Verifier
 
-__all__ = ["MESSAGE", "URL_OPTION", "advertised_url", "start_listener"]
+__all__ = ["start_listener"]
 
-MESSAGE = "loadspec_callback"
-URL_OPTION = "loadspec_webhook_url"
 _CLAIMED = frozenset({"matched", "duplicate"})
 _log = logging.getLogger("loadspec")
 
@@ -53,33 +52,20 @@ def start_listener(
         sink=_sink(runner, own),
     ).start()
     if isinstance(runner, MasterRunner):
-        runner.register_message(MESSAGE, _pass_on(runner))
-        # Sent to the workers with every spawn message (Locust passes custom options on).
-        setattr(environment.parsed_options, URL_OPTION, listener.url)
+        runner.register_message(MessageType.CALLBACK, _pass_on(runner))
     elif isinstance(runner, WorkerRunner):
-        runner.register_message(MESSAGE, lambda msg, **_: _deliver(own, msg.data))
+        runner.register_message(MessageType.CALLBACK, lambda msg, **_: _deliver(own, msg.data))
         _summarise(environment, own)
     if settings.scheme is Scheme.NONE:
         _log.warning("loadspec: --webhook-signature none: callbacks are accepted unsigned")
     return listener
 
 
-def advertised_url(environment: Environment, listener: Listener | None) -> str | None:
-    """The URL a user offers as {{webhook_url}}: its own process's public one, else the one
-    the master announced, else its own listener's."""
-    if listener is None:
-        return None
-    if listener.public_url:
-        return listener.public_url
-    announced = getattr(environment.parsed_options, URL_OPTION, None)
-    return str(announced) if announced else listener.url
-
-
 def _sink(runner: Runner | None, box: CallbackBox) -> Sink:
     if isinstance(runner, MasterRunner):
 
         def relay(payload: Mapping[str, Any], delivery: str) -> str:
-            runner.send_message(MESSAGE, {"payload": dict(payload), "id": delivery})
+            runner.send_message(MessageType.CALLBACK, {"payload": dict(payload), "id": delivery})
             return "relayed"
 
         return relay
@@ -88,7 +74,9 @@ def _sink(runner: Runner | None, box: CallbackBox) -> Sink:
         def deliver(payload: Mapping[str, Any], delivery: str) -> str:
             outcome = box.deliver(payload, delivery)
             if outcome not in _CLAIMED:
-                runner.send_message(MESSAGE, {"payload": dict(payload), "id": delivery})
+                runner.send_message(
+                    MessageType.CALLBACK, {"payload": dict(payload), "id": delivery}
+                )
             return outcome
 
         return deliver
@@ -99,7 +87,7 @@ def _pass_on(runner: MasterRunner) -> Any:
     def pass_on(msg: Any, **_: Any) -> None:
         for client in runner.clients.all:
             if client.id != msg.node_id:
-                runner.send_message(MESSAGE, msg.data, client_id=client.id)
+                runner.send_message(MessageType.CALLBACK, msg.data, client_id=client.id)
 
     return pass_on
 

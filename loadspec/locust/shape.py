@@ -7,8 +7,8 @@ from typing import Any
 
 from locust import LoadTestShape
 
+from loadspec.config.load import LoadModel
 from loadspec.language.profile import Profile, Stage
-from loadspec.locust.load_options import LoadModel
 
 __all__ = ["profile_shape"]
 

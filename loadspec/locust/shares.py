@@ -21,16 +21,16 @@ import gevent
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
+from loadspec.config.load import LoadModel
 from loadspec.language.model import Pace, PaceKind
 from loadspec.language.profile import Profile, Stage
-from loadspec.locust.load_options import LoadModel
+from loadspec.locust.messages import MessageType
 
-__all__ = ["DONE", "SHARE", "SHARE_REQUEST", "Share", "hand_out_shares"]
+__all__ = ["Share", "hand_out_shares"]
 
-SHARE = "loadspec_share"
-SHARE_REQUEST = "loadspec_share_request"
+Urls = tuple[str | None, str | None]
+"""The embedded gateway's and the master listener's URLs, as a share carries them."""
 _ASKS = 600  # a worker asks for at most ten minutes; a later test start still pushes
-DONE = "loadspec_done"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +44,9 @@ class Share:
         arrival_rate: the run's --arrival-rate, if any.
         stages: the profile's stages as (duration, users, spawn_rate, rate).
         pace: the run's --think-time, --pacing or --user-rate as (kind, low, high, text).
+        gateway_url: the embedded gateway the master started, if it did (the only address
+            its development token is ever sent to).
+        webhook_url: the master's listener, where callbacks are relayed from.
     """
 
     index: int = 0
@@ -52,15 +55,19 @@ class Share:
     arrival_rate: float | None = None
     stages: tuple[tuple[float, int, float, float | None], ...] = ()
     pace: tuple[str, float, float, str] | None = None
+    gateway_url: str | None = None
+    webhook_url: str | None = None
 
     @classmethod
-    def of_model(cls, model: LoadModel, index: int = 0, count: int = 1) -> Share:
+    def of_model(
+        cls, model: LoadModel, index: int = 0, count: int = 1, urls: Urls = (None, None)
+    ) -> Share:
         """The share of worker `index` of `count` in a run of `model`."""
         stages = model.profile.stages if model.profile else ()
         plain = tuple((s.duration, s.users, s.spawn_rate, s.rate) for s in stages)
         pace = model.pace
         given = None if pace is None else (pace.kind.value, pace.low, pace.high, pace.text)
-        return cls(index, count, model.iterations, model.arrival_rate, plain, given)
+        return cls(index, count, model.iterations, model.arrival_rate, plain, given, *urls)
 
     def model(self, own: LoadModel) -> LoadModel:
         """The load model this share says (a worker's own pace kept where the master has none,
@@ -84,17 +91,20 @@ class Share:
 
 
 def hand_out_shares(
-    environment: Environment, model: LoadModel, receive: Callable[[Share], None]
+    environment: Environment,
+    plan: Callable[[], tuple[LoadModel, Urls]],
+    receive: Callable[[Share], None],
 ) -> None:
-    """Call `receive` with this process's share at each test start (workers: from the master)."""
+    """Call `receive` with this process's share at each test start (workers: from the master);
+    `plan` says the run's load model and URLs as they are at that start."""
     runner = environment.runner
     if isinstance(runner, WorkerRunner):
         _follow(runner, receive)
         return
     if isinstance(runner, MasterRunner):
-        _lead(environment, runner, model)
+        _lead(environment, runner, plan)
         return
-    environment.events.test_start.add_listener(lambda **_: receive(Share.of_model(model)))
+    environment.events.test_start.add_listener(lambda **_: receive(Share.of_model(*_one(plan))))
 
 
 def _follow(runner: WorkerRunner, receive: Callable[[Share], None]) -> None:
@@ -107,7 +117,7 @@ def _follow(runner: WorkerRunner, receive: Callable[[Share], None]) -> None:
             taken[0] = generation
             receive(_share(data))
 
-    runner.register_message(SHARE, take)
+    runner.register_message(MessageType.SHARE, take)
     gevent.spawn(_ask, runner, taken)
 
 
@@ -115,23 +125,25 @@ def _ask(runner: WorkerRunner, taken: list[int]) -> None:
     for _ in range(_ASKS):
         if taken[0]:
             return
-        runner.send_message(SHARE_REQUEST)
+        runner.send_message(MessageType.SHARE_REQUEST)
         gevent.sleep(1)
 
 
-def _lead(environment: Environment, runner: MasterRunner, model: LoadModel) -> None:
+def _lead(
+    environment: Environment, runner: MasterRunner, plan: Callable[[], tuple[LoadModel, Urls]]
+) -> None:
     started = [0]  # how many times the test started
 
     def start(**_: Any) -> None:
         started[0] += 1
-        _send(runner, model, started[0])
+        _send(runner, plan, started[0])
 
     def answer(msg: Any, **_: Any) -> None:
         if started[0]:  # before the first start, the start itself hands the shares out
-            _send(runner, model, started[0], only=msg.node_id)
+            _send(runner, plan, started[0], only=msg.node_id)
 
     environment.events.test_start.add_listener(start)
-    runner.register_message(SHARE_REQUEST, answer)
+    runner.register_message(MessageType.SHARE_REQUEST, answer)
 
 
 def _share(data: dict[str, Any]) -> Share:
@@ -140,12 +152,24 @@ def _share(data: dict[str, Any]) -> Share:
     return Share(**data, stages=stages, pace=tuple(pace) if pace else None)
 
 
-def _send(runner: MasterRunner, model: LoadModel, generation: int, only: str | None = None) -> None:
+def _one(plan: Callable[[], tuple[LoadModel, Urls]]) -> tuple[LoadModel, int, int, Urls]:
+    model, urls = plan()
+    return model, 0, 1, urls
+
+
+def _send(
+    runner: MasterRunner,
+    plan: Callable[[], tuple[LoadModel, Urls]],
+    generation: int,
+    only: str | None = None,
+) -> None:
+    model, urls = plan()
     workers = runner.clients.ready + runner.clients.running + runner.clients.spawning
     ordered = sorted(workers, key=lambda client: runner.get_worker_index(client.id))
     for index, client in enumerate(ordered):
         if only is not None and client.id != only:
             continue
-        data = {**asdict(Share.of_model(model, index, len(ordered))), "generation": generation}
+        share = Share.of_model(model, index, len(ordered), urls)
+        data = {**asdict(share), "generation": generation}
         # Sent as Locust sends its spawn messages: from a greenlet of its own.
-        gevent.spawn_later(0, runner.send_message, SHARE, data, client_id=client.id)
+        gevent.spawn_later(0, runner.send_message, MessageType.SHARE, data, client_id=client.id)

@@ -14,29 +14,33 @@ import random
 import time
 from collections.abc import MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gevent
 from locust import between, constant, constant_pacing, constant_throughput
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
+from loadspec.config.load import LoadModel
 from loadspec.language.data import read_rows
 from loadspec.language.model import DataMode, DataScope, DataSource, Pace, PaceKind
-from loadspec.locust.load_options import LoadModel
-from loadspec.locust.shares import DONE, Share, hand_out_shares
+from loadspec.locust.messages import ITERATIONS_KEY, MessageType
+from loadspec.locust.shares import Share, Urls, hand_out_shares
+
+if TYPE_CHECKING:
+    from loadspec.locust.state import ProcessState
 
 __all__ = ["Workload", "wait_time_of"]
 
 _log = logging.getLogger("loadspec")
-_ITERATIONS = "loadspec_iterations"
 
 
 class Workload:
     """What every user of one process shares of the load model."""
 
-    def __init__(self, environment: Environment, model: LoadModel) -> None:
-        self.environment, self.model = environment, model
+    def __init__(self, environment: Environment, state: ProcessState) -> None:
+        self.environment, self.state = environment, state
+        self.model = model = state.run.load
         self.share: Share | None = None
         self.budget: int | None = None
         self.in_flight = self.started = self.missed = 0
@@ -45,7 +49,7 @@ class Workload:
         self._cursor: dict[Path, int] = {}
         self._done = self._used_up = False
         self.totals: dict[str, tuple[int, int]] = {}  # a master's: started, missed by worker
-        hand_out_shares(environment, model, self._receive)
+        hand_out_shares(environment, self._plan, self._receive)
         _count_across(environment, self)
         self._watching: Any = None
         if model.open:
@@ -78,15 +82,27 @@ class Workload:
             line += f"; the target was NOT reached ({missed} start(s) found no free user)"
         return [line]
 
+    def _plan(self) -> tuple[LoadModel, Urls]:
+        state = self.state
+        return state.run.load, (state.gateway_url, state.webhook_url)
+
+    def wait_for_share(self) -> None:
+        """Until this process has its share of the run (a worker's comes from the master)."""
+        while self.share is None:
+            gevent.sleep(0.02)
+
     def _receive(self, share: Share) -> None:
         self.share, self._done, self._used_up = share, False, False
-        self.model = share.model(self.model)
         if isinstance(self.environment.runner, WorkerRunner):
-            # The master's pace and model (open or closed) decide each spec user's wait.
-            for user_class in self.environment.user_classes:
-                compiled = getattr(user_class, "compiled", None)
-                if compiled is not None:
-                    user_class.wait_time = wait_time_of(compiled.spec.pace, self.model)
+            self.state.gateway_url, self.state.webhook_url = share.gateway_url, share.webhook_url
+        else:
+            self.model = self.state.run.load  # the web UI may have changed it at this start
+        self.model = share.model(self.model)
+        # The run's pace and model (the master's, the web UI's) decide each spec user's wait.
+        for user_class in self.environment.user_classes:
+            compiled = getattr(user_class, "compiled", None)
+            if compiled is not None:
+                user_class.wait_time = wait_time_of(compiled.spec.pace, self.model)
         if self.model.open and self._watching is None:
             self._watching = gevent.spawn(self.watch)
         self.budget = None if share.iterations is None else share.of(share.iterations)
@@ -95,8 +111,7 @@ class Workload:
 
     def begin(self, data: DataSource | None, row: MutableMapping[str, str], first: bool) -> bool:
         """Before an iteration: False when this process has none left to make."""
-        while self.share is None:
-            gevent.sleep(0.02)
+        self.wait_for_share()
         if self.budget is not None:
             if self.budget <= 0:
                 return False
@@ -192,7 +207,7 @@ class Workload:
         self._done = True
         runner = self.environment.runner
         if isinstance(runner, WorkerRunner):
-            runner.send_message(DONE, {})
+            runner.send_message(MessageType.DONE, {})
         elif runner is not None:
             _log.info("loadspec: the load model's work is done: ending the run")
             gevent.spawn(runner.quit)
@@ -203,10 +218,10 @@ def _count_across(environment: Environment, work: Workload) -> None:
     runner, events = environment.runner, environment.events
 
     def report(data: dict[str, Any], **_: Any) -> None:
-        data[_ITERATIONS] = (work.started, work.missed)
+        data[ITERATIONS_KEY] = (work.started, work.missed)
 
     def receive(client_id: str, data: dict[str, Any], **_: Any) -> None:
-        work.totals[client_id] = data.get(_ITERATIONS, (0, 0))
+        work.totals[client_id] = data.get(ITERATIONS_KEY, (0, 0))
 
     events.report_to_master.add_listener(report)
     events.worker_report.add_listener(receive)
@@ -219,7 +234,7 @@ def _count_across(environment: Environment, work: Workload) -> None:
                 _log.info("loadspec: every worker's work is done: ending the run")
                 gevent.spawn(runner.quit)
 
-        runner.register_message(DONE, done)
+        runner.register_message(MessageType.DONE, done)
 
 
 def wait_time_of(pace: Pace | None, model: LoadModel) -> Any:

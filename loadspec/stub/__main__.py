@@ -6,8 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from loadspec.config.register import add_options
+from loadspec.config.table import Command
 from loadspec.errors import ExitCode, LoadspecError
-from loadspec.stub.options import add_arguments, config_from_args
+from loadspec.stub.options import config_from_values, stub_values
 from loadspec.stub.server.serve import serve
 
 
@@ -16,11 +18,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m loadspec.stub", description="The embedded communication gateway."
     )
-    add_arguments(parser)
+    add_options(parser, Command.STUB)
     args = parser.parse_args(argv)
     try:
-        config = config_from_args(args)
-        return serve(config, ready_json=args.ready_json, exit_on_stdin_eof=args.exit_on_stdin_eof)
+        values = stub_values(args)
+        config = config_from_values(values)
+        return serve(
+            config, ready_json=values["ready_json"], exit_on_stdin_eof=values["exit_on_stdin_eof"]
+        )
     except LoadspecError as exc:
         print(f"loadspec stub: error: {exc}", file=sys.stderr)
         return ExitCode.USAGE

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from loadspec.config.register import add_options, option_values
+from loadspec.config.table import Command
+from loadspec.errors import LoadspecError
 from loadspec.webhooks.signing import (
     DEFAULT_WEBHOOK_SECRET,
     CallbackSignatureError,
@@ -56,14 +60,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m loadspec.stub.listen", description="Print the embedded gateway's callbacks."
     )
-    parser.add_argument("--port", type=int, default=8099, help="port (default 8099)")
-    parser.add_argument(
-        "--webhook-secret",
-        default=DEFAULT_WEBHOOK_SECRET,
-        help="the secret the stub signs with (default: the stub's default)",
-    )
-    args = parser.parse_args(argv)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), _handler(args.webhook_secret))
+    add_options(parser, Command.LISTEN)
+    try:
+        values = option_values(parser.parse_args(argv), Command.LISTEN, {}, os.environ)
+    except LoadspecError as exc:
+        parser.error(str(exc))
+    secret = values["webhook_secret"] or DEFAULT_WEBHOOK_SECRET
+    server = ThreadingHTTPServer(("127.0.0.1", values["port"]), _handler(secret))
     print(f"listening for callbacks on http://127.0.0.1:{server.server_address[1]}/", flush=True)
     try:
         server.serve_forever()

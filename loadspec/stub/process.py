@@ -17,6 +17,7 @@ import tempfile
 import time
 import urllib.request
 import weakref
+from collections.abc import Mapping
 from types import TracebackType
 from typing import IO, Any, Self
 
@@ -137,7 +138,7 @@ class StubServer:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=stderr,
-            env={**os.environ, **secret_env(self.config)},
+            env={**_inherited(os.environ), **secret_env(self.config)},
             start_new_session=True,
         )
         _RUNNING.add(self)
@@ -229,3 +230,9 @@ class StubServer:
 def _stop_leftovers() -> None:
     for server in list(_RUNNING):
         server.stop()
+
+
+def _inherited(environ: Mapping[str, str]) -> dict[str, str]:
+    """The parent's environment without the stub's own variables: a launched gateway takes
+    its whole configuration from the launcher, never from a shell's LOADSPEC_STUB_*."""
+    return {k: v for k, v in environ.items() if not k.startswith("LOADSPEC_STUB_")}

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from loadspec.locust.load_options import DEFAULT_RATE_ENV as RATE_ENV
+from loadspec.config.load import DEFAULT_RATE_ENV as RATE_ENV
 from loadspec.stub.config import DEFAULT_TOKEN
 from tests.conftest import ROOT
 from tests.load.runs import LOCUST, free_port, read_failures, read_stats

@@ -15,8 +15,10 @@ import urllib.request
 import gevent
 import pytest
 
+from loadspec.config.project import Project
+from loadspec.config.settings import RunSettings
+from loadspec.config.table import Command
 from loadspec.errors import ConfigError
-from loadspec.locust.webhook_options import listener_settings
 from loadspec.webhooks import CallbackBox, Listener
 from loadspec.webhooks.signing import Scheme, Verifier, hmac_signature, sign_callback
 
@@ -144,12 +146,13 @@ def test_the_listener_binds_where_told_and_advertises_the_public_url() -> None:
         ("webhook_listen", "127.0.0.1", "is not HOST:PORT"),
         ("webhook_listen", "127.0.0.1:99999", "is not HOST:PORT"),
         ("webhook_url", "ftp://x", "is not an http(s) URL"),
-        ("webhook_signature", "rsa", "expected jwt, hmac-sha256 or none"),
+        ("webhook_signature", "rsa", "expected one of jwt, hmac-sha256, none"),
     ],
 )
 def test_bad_listener_options_are_configuration_errors(
     option: str, value: str, message: str
 ) -> None:
     """A bad address, URL or scheme is one line, exit 2 (a ConfigError), never a traceback."""
+    given = argparse.Namespace(specs="a.md", **{option: value})
     with pytest.raises(ConfigError, match=re.escape(message)):
-        listener_settings(argparse.Namespace(**{option: value}))
+        RunSettings.build(Command.LOCUST, given, project=Project(), environ={})

@@ -14,9 +14,11 @@ import time
 import httpx
 import pytest
 
-from loadspec.cli import build_parser
+from loadspec.cli import build_parser, main
+from loadspec.config.register import add_options
+from loadspec.config.table import Command
 from loadspec.stub import DEFAULT_TOKEN, Faults, StubConfig, StubServer, StubStartError, parse_delay
-from loadspec.stub.options import add_arguments, config_from_args, config_to_argv, secret_env
+from loadspec.stub.options import config_from_values, config_to_argv, secret_env, stub_values
 
 
 def _gone(pid: int, timeout: float = 5.0) -> bool:
@@ -91,10 +93,11 @@ def test_flags_round_trip_through_the_child_argv() -> None:
         faults=Faults(error_rate=0.1, latency=parse_delay("uniform:1:5"), callback_reorder_rate=1),
     )
     parser = argparse.ArgumentParser()
-    add_arguments(parser)
-    argv = config_to_argv(config)
+    add_options(parser, Command.STUB)
+    argv = [*config_to_argv(config), "--ready-json"]
     assert "a" not in argv and "x" * 40 not in argv  # secrets travel in the environment
-    assert config_from_args(parser.parse_args(argv), secret_env(config)) == config
+    child_env = {**secret_env(config), "LOADSPEC_STUB_ERROR_RATE": "0.9"}  # a shell's: ignored
+    assert config_from_values(stub_values(parser.parse_args(argv), child_env)) == config
 
 
 def test_cli_stub_is_registered_with_its_flags() -> None:
@@ -114,7 +117,7 @@ def test_cli_stub_is_registered_with_its_flags() -> None:
             "exp:20",
         ]
     )
-    config = config_from_args(args, environ={})
+    config = config_from_values(stub_values(args, environ={}))
     assert config.tokens == ("t",) and config.rate_limit == 8
     assert config.faults.callback_drop_rate == 0.5 and str(config.faults.latency) == "exp:20"
 
@@ -123,11 +126,10 @@ def test_cli_stub_is_registered_with_its_flags() -> None:
     "argv", [["--error-rate", "2"], ["--latency", "gamma:3"], ["--activation-delay", "uniform:9:1"]]
 )
 def test_cli_rejects_bad_values(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    """Out-of-range rates and unknown or inverted delays are usage errors."""
-    with pytest.raises(SystemExit) as exit_info:
-        build_parser().parse_args(["stub", *argv])
-    assert exit_info.value.code == 2
-    assert "stub" in capsys.readouterr().err
+    """Out-of-range rates and unknown or inverted delays are usage errors, before serving."""
+    assert main(["stub", *argv]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("loadspec: error: ") and argv[1] in error
 
 
 def test_cli_serves_prints_the_default_token_and_stops_on_sigint() -> None:
