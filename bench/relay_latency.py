@@ -28,7 +28,7 @@ from locust import User, constant  # noqa: E402
 from locust.env import Environment  # noqa: E402
 
 from bench._report import DOC, machine, write_section  # noqa: E402
-from loadspec.config.settings import ListenerSettings
+from loadspec.config.settings import ListenerSettings  # noqa: E402
 from loadspec.locust.relay import start_listener  # noqa: E402
 from loadspec.webhooks.box import CallbackBox  # noqa: E402
 from loadspec.webhooks.limits import WebhookLimits  # noqa: E402
