@@ -12,10 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
+from loadspec.config.units import parse_share
 from loadspec.contract import conformance
 from loadspec.contract import validators as schema_validators
-from loadspec.contract.conformance import ConformanceError, ResponseChecker, Sampler, parse_rate
+from loadspec.contract.conformance import ConformanceError, ResponseChecker, Sampler
 from loadspec.contract.lookup import Contract, load_contract
+from loadspec.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 GATEWAY = ROOT / "swagger" / "communication" / "legacy" / "communication.json"
@@ -378,15 +380,15 @@ def test_sampler_rejects_impossible_rates(rate: float) -> None:
         Sampler(rate)
 
 
-def test_parse_rate() -> None:
+def test_parse_share() -> None:
     """`--validate-responses` takes fractions and percentages; anything else is a clear error."""
-    assert parse_rate("1") == 1.0
-    assert parse_rate(" 0.05 ") == 0.05
-    assert parse_rate("5%") == pytest.approx(0.05)
-    with pytest.raises(ConformanceError, match="'lots' is not a number"):
-        parse_rate("lots")
-    with pytest.raises(ConformanceError, match="between 0 and 1"):
-        parse_rate("2")
+    assert parse_share("1") == 1.0
+    assert parse_share(" 0.05 ") == 0.05
+    assert parse_share("5%") == pytest.approx(0.05)
+    with pytest.raises(ConfigError, match="'lots' is not a number"):
+        parse_share("lots")
+    with pytest.raises(ConfigError, match="between 0 and 1"):
+        parse_share("2")
 
 
 def test_importing_it_keeps_http_libraries_out() -> None:

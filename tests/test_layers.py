@@ -179,7 +179,16 @@ LAYERS = (
     Layer(
         "fuzz",
         ("loadspec.fuzz",),
-        ours=("core", "model", "spec loading", "templating", "contract", "inputs", "reports"),
+        ours=(
+            "core",
+            "model",
+            "spec loading",
+            "templating",
+            "contract",
+            "inputs",
+            "reports",
+            "config",
+        ),
         third_party=("schemathesis",),
         never=("locust", "gevent"),
     ),

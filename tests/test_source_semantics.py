@@ -8,7 +8,7 @@ import pytest
 
 from loadspec import CheckOptions, load_spec, load_specs
 from loadspec.cli import main
-from loadspec.language import Verdict, load_text, model
+from loadspec.language import SpecVerdict, load_text, model
 
 NO_CONTRACT = CheckOptions(contracts=False)
 
@@ -152,7 +152,7 @@ def test_a_skipped_spec_with_problems_keeps_its_reason() -> None:
     bad = "  - id: main_request\n    method: GET\n    path: /items\n    onFail: abrot\n"
     text = spec(bad, front="status: skip\n", summary="User-approved skip: not ready")
     result = load_text(text, Path("inline.md"), NO_CONTRACT)
-    assert result.verdict is Verdict.SKIPPED_WITH_PROBLEMS
+    assert result.verdict is SpecVerdict.SKIPPED_WITH_PROBLEMS
     assert result.spec is not None and result.spec.skip_reason == "not ready"
 
 
@@ -161,7 +161,7 @@ def test_a_missing_contract_file_is_a_warning(tmp_path: Path) -> None:
     path = tmp_path / "s.md"
     path.write_text(spec(MAIN, front="swagger: swagger/nowhere.json\n"))
     result = load_spec(path, CheckOptions())
-    assert result.ok and result.verdict is Verdict.RUNNABLE
+    assert result.ok and result.verdict is SpecVerdict.RUNNABLE
     (warning,) = result.warnings
     assert "fuzzing and contract checks leave it out" in warning.message
 
@@ -173,12 +173,12 @@ def test_files_without_front_matter_in_a_folder_are_no_specs(tmp_path: Path) -> 
     (tmp_path / "get_items.md").write_text(spec(MAIN))
     verdicts = {r.path.name: r.verdict for r in load_specs([tmp_path], NO_CONTRACT)}
     assert verdicts == {
-        "README.md": Verdict.NOT_A_SPEC,
-        "TEMPLATE.md": Verdict.NOT_A_SPEC,
-        "get_items.md": Verdict.RUNNABLE,
+        "README.md": SpecVerdict.NOT_A_SPEC,
+        "TEMPLATE.md": SpecVerdict.NOT_A_SPEC,
+        "get_items.md": SpecVerdict.RUNNABLE,
     }
     (named,) = load_specs([tmp_path / "README.md"], NO_CONTRACT)
-    assert named.verdict is Verdict.INVALID
+    assert named.verdict is SpecVerdict.INVALID
     assert named.errors[0].message.startswith("no front matter")
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from loadspec import CheckOptions, SpecResult, load_specs
 from loadspec.cli import main
-from loadspec.language import Verdict
+from loadspec.language import SpecVerdict
 from tests.conftest import ROOT
 
 # Each entry is a true defect of that file (checked by hand against the contract it names
@@ -125,12 +125,12 @@ def _errors_match(result: SpecResult, fragments: list[str]) -> None:
 def test_tally_of_the_real_corpus(vcita: Path) -> None:
     """92 files: 57 runnable, 24 skipped (7 with problems), 11 invalid, for pinned reasons."""
     results = load_specs([vcita / "workflows"], CheckOptions(root=vcita))
-    by_verdict: dict[Verdict, dict[str, SpecResult]] = {v: {} for v in Verdict}
+    by_verdict: dict[SpecVerdict, dict[str, SpecResult]] = {v: {} for v in SpecVerdict}
     for result in results:
         by_verdict[result.verdict][_name(result)] = result
     counts = {verdict.value: len(found) for verdict, found in by_verdict.items()}
     print(f"\nvcita: {len(results)} files, {counts}")
-    for name, result in sorted(by_verdict[Verdict.INVALID].items()):
+    for name, result in sorted(by_verdict[SpecVerdict.INVALID].items()):
         print(f"  invalid {name}: {result.errors[0].message}")
     assert len(results) == 92
     assert counts == {
@@ -140,12 +140,12 @@ def test_tally_of_the_real_corpus(vcita: Path) -> None:
         "invalid": 11,
         "not a spec": 0,
     }
-    assert sorted(by_verdict[Verdict.INVALID]) == sorted(INVALID)
+    assert sorted(by_verdict[SpecVerdict.INVALID]) == sorted(INVALID)
     for name, fragments in INVALID.items():
-        _errors_match(by_verdict[Verdict.INVALID][name], fragments)
-    assert sorted(by_verdict[Verdict.SKIPPED_WITH_PROBLEMS]) == sorted(SKIPPED_WITH_PROBLEMS)
+        _errors_match(by_verdict[SpecVerdict.INVALID][name], fragments)
+    assert sorted(by_verdict[SpecVerdict.SKIPPED_WITH_PROBLEMS]) == sorted(SKIPPED_WITH_PROBLEMS)
     for name, (reason, fragments) in SKIPPED_WITH_PROBLEMS.items():
-        result = by_verdict[Verdict.SKIPPED_WITH_PROBLEMS][name]
+        result = by_verdict[SpecVerdict.SKIPPED_WITH_PROBLEMS][name]
         assert result.spec is not None and reason in (result.spec.skip_reason or ""), name
         _errors_match(result, fragments)
 

@@ -6,7 +6,7 @@ import json
 
 from loadspec.cli.common import check_options
 from loadspec.config.settings import RunSettings
-from loadspec.language import SpecResult, Verdict, load_specs
+from loadspec.language import SpecResult, SpecVerdict, load_specs
 
 __all__ = ["run"]
 
@@ -28,13 +28,13 @@ def _row(result: SpecResult) -> tuple[str, ...]:
     spec = result.spec
     if result.not_a_spec is not None:
         return (str(result.path), "-", "not a spec", "no", "", "", result.not_a_spec)
-    if spec is None or result.verdict is Verdict.INVALID:
+    if spec is None or result.verdict is SpecVerdict.INVALID:
         reason = result.errors[0].message if result.errors else "unreadable"
         endpoint = str(spec.endpoint) if spec else "?"
         return (str(result.path), endpoint, "invalid", "no", "", "", f"{reason} {_see(result)}")
     reason = "" if spec.runs_by_default else (spec.skip_reason or "(no reason given)")
     status = spec.status.value
-    if result.verdict is Verdict.SKIPPED_WITH_PROBLEMS:
+    if result.verdict is SpecVerdict.SKIPPED_WITH_PROBLEMS:
         status, reason = f"{status}, with problems", f"{reason} {_see(result)}"
     return (
         str(result.path),

@@ -12,7 +12,7 @@ from typing import Any
 from loadspec.cli.common import check_options
 from loadspec.config.settings import RunSettings
 from loadspec.errors import Problem, Severity
-from loadspec.language import SpecResult, Verdict, load_specs
+from loadspec.language import SpecResult, SpecVerdict, load_specs
 
 __all__ = ["run"]
 
@@ -33,7 +33,7 @@ def run(settings: RunSettings) -> int:
         if needs := _needs(results):
             print(needs, file=sys.stderr)
         print(_summary(results), file=sys.stderr)
-    return 1 if any(r.errors or r.verdict is Verdict.INVALID for r in results) else 0
+    return 1 if any(r.errors or r.verdict is SpecVerdict.INVALID for r in results) else 0
 
 
 def _strict(result: SpecResult) -> SpecResult:
@@ -66,7 +66,7 @@ def _note(result: SpecResult) -> tuple[int, str] | None:
     if result.not_a_spec is not None:
         return 0, f"{result.path}:0: note: {result.not_a_spec}"
     spec = result.spec
-    if spec is None or result.verdict is not Verdict.SKIPPED_WITH_PROBLEMS:
+    if spec is None or result.verdict is not SpecVerdict.SKIPPED_WITH_PROBLEMS:
         return None
     line = spec.source.line(("status",))
     reason = spec.skip_reason or "no reason given"
@@ -89,16 +89,16 @@ def _needs(results: list[SpecResult]) -> str | None:
 
 def _summary(results: list[SpecResult]) -> str:
     verdicts = Counter(r.verdict for r in results)
-    skipped = verdicts[Verdict.SKIPPED] + verdicts[Verdict.SKIPPED_WITH_PROBLEMS]
-    troubled = verdicts[Verdict.SKIPPED_WITH_PROBLEMS]
+    skipped = verdicts[SpecVerdict.SKIPPED] + verdicts[SpecVerdict.SKIPPED_WITH_PROBLEMS]
+    troubled = verdicts[SpecVerdict.SKIPPED_WITH_PROBLEMS]
     with_problems = f" ({troubled} with problems)" if troubled else ""
-    not_specs = verdicts[Verdict.NOT_A_SPEC]
+    not_specs = verdicts[SpecVerdict.NOT_A_SPEC]
     others = f", {_count(not_specs, 'not a spec', 'not specs')}" if not_specs else ""
     errors = sum(len(r.errors) for r in results)
     warnings = sum(len(r.warnings) for r in results)
     return (
-        f"{_count(len(results), 'file')}: {verdicts[Verdict.RUNNABLE]} runnable, "
-        f"{skipped} skipped{with_problems}, {verdicts[Verdict.INVALID]} invalid{others}; "
+        f"{_count(len(results), 'file')}: {verdicts[SpecVerdict.RUNNABLE]} runnable, "
+        f"{skipped} skipped{with_problems}, {verdicts[SpecVerdict.INVALID]} invalid{others}; "
         f"{_count(errors, 'error')}, {_count(warnings, 'warning')}"
     )
 

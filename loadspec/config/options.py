@@ -22,7 +22,8 @@ C = Command
 SPECS = frozenset({C.LOCUST, C.VALIDATE, C.LIST, C.FUZZ})
 RUNS = frozenset({C.LOCUST, C.FUZZ})
 LOCUST = frozenset({C.LOCUST})
-PHASES = "examples,coverage,fuzzing,stateful"
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+"""schemathesis' phases, in the order they run."""
 _LIMITS = WebhookLimits()
 _threshold = units.later("loadspec.verdicts.thresholds:parse_threshold")
 _ref_base = units.later("loadspec.contract.bundle:parse_ref_base")
@@ -422,9 +423,9 @@ _FUZZING = (
     ),
     Option(
         "--phases",
-        f"comma-separated phases to run (default {PHASES})",
+        f"comma-separated phases to run (default {','.join(PHASES)})",
         _FUZZ,
-        default=PHASES,
+        default=",".join(PHASES),
         metavar="LIST",
         group="fuzzing",
     ),

@@ -25,7 +25,7 @@ from referencing.exceptions import Unresolvable
 from loadspec.contract.bundle import RefBases
 from loadspec.contract.lookup import Contract, Operation, load_contract
 from loadspec.contract.refs import at_pointer, follow, outside_ref
-from loadspec.contract.validators import Compiled, SchemaDocument
+from loadspec.contract.validators import CompiledSchema, SchemaDocument
 from loadspec.contract.validators import clear_cache as clear_schema_cache
 from loadspec.errors import ConfigError
 
@@ -35,7 +35,6 @@ __all__ = [
     "Sampler",
     "Violation",
     "clear_cache",
-    "parse_rate",
 ]
 
 _VALUE_CHARS = 60
@@ -46,17 +45,6 @@ _NO_BODY_STATUSES = frozenset({204, 205, 304})
 
 class ConformanceError(ConfigError):
     """A sample rate, or another conformance setting, that cannot be used."""
-
-
-def parse_rate(text: str) -> float:
-    """A sample rate from text such as `1`, `0.05` or `5%`; a clear error otherwise."""
-    clean = text.strip()
-    try:
-        rate = float(clean[:-1]) / 100 if clean.endswith("%") else float(clean)
-    except ValueError:
-        raise ConformanceError(f"sample rate {text!r} is not a number between 0 and 1") from None
-    _check_rate(rate)
-    return rate
 
 
 def _check_rate(rate: float) -> None:
@@ -144,7 +132,7 @@ class ResponseChecker:
         pointer = _operation_pointer(contract, operation)
         self._responses = _responses(self._document.raw, operation.raw, pointer)
         self._unresolved = contract.unresolved
-        self._validators: dict[str, Compiled] = {}
+        self._validators: dict[str, CompiledSchema] = {}
         self._notes: dict[str, None] = {}
 
     @classmethod
@@ -213,7 +201,7 @@ class ResponseChecker:
             return None
         return None if error is None else _schema_violation(status, error)
 
-    def _validator(self, pointer: str) -> Compiled:
+    def _validator(self, pointer: str) -> CompiledSchema:
         validator = self._validators.get(pointer)
         if validator is None:
             validator = self._document.validator(pointer)

@@ -32,14 +32,14 @@ try:
 except ImportError:  # pragma: no cover - a declared dependency; json is only slower
     _fast_loads = json.loads  # type: ignore[assignment]  # same contract for bytes in, Any out
 
-__all__ = ["Compiled", "SchemaDocument", "clear_cache", "schema_document"]
+__all__ = ["CompiledSchema", "SchemaDocument", "clear_cache", "schema_document"]
 
 # Keywords that a nullable schema cannot simply extend with `"null"` in its `type`.
 _COMPOSITE = ("$ref", "allOf", "anyOf", "oneOf", "not")
 
 
 @dataclass(frozen=True, slots=True)
-class Compiled:
+class CompiledSchema:
     """One schema's validators: a fast yes/no one (if available) and one that explains."""
 
     fast: Any
@@ -73,10 +73,12 @@ class SchemaDocument:
     def of(cls, contract: Contract) -> SchemaDocument:
         return schema_document(contract)
 
-    def validator(self, pointer: str) -> Compiled:
+    def validator(self, pointer: str) -> CompiledSchema:
         # Path keys such as `/channels/{uid}` hold characters a URI fragment must escape.
         schema: dict[str, Any] = {"$ref": f"{self.uri}#{quote(pointer, safe='/~')}"}
-        return Compiled(self._fast(schema), self.validator_class(schema, registry=self.registry))
+        return CompiledSchema(
+            self._fast(schema), self.validator_class(schema, registry=self.registry)
+        )
 
     def _fast(self, schema: dict[str, Any]) -> Any:
         if jsonschema_rs is None:

@@ -21,6 +21,7 @@ from schemathesis.engine import from_schema
 from schemathesis.filters import FilterSet
 from schemathesis.schemas import BaseSchema
 
+from loadspec.config.options import PHASES
 from loadspec.errors import ConfigError, did_you_mean
 from loadspec.fuzz.collect import Collector, Progress
 from loadspec.fuzz.document import MARK, for_schemathesis
@@ -29,9 +30,7 @@ from loadspec.fuzz.results import ContractResult, FuzzResult, OperationResult
 from loadspec.inputs.credentials import Credentials
 from loadspec.inputs.masking import Masker
 
-__all__ = ["PHASES", "FuzzError", "FuzzSettings", "known_checks", "run_fuzz", "unusable"]
-
-PHASES = ("examples", "coverage", "fuzzing", "stateful")
+__all__ = ["FuzzError", "FuzzSettings", "known_checks", "run_fuzz", "unusable"]
 
 
 class FuzzError(ConfigError):

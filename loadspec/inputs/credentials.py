@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 
 from loadspec.language.model import TokenType
 
-__all__ = ["ENV_PREFIX", "Credentials", "token_env"]
+__all__ = ["TOKEN_PREFIX", "Credentials", "token_env"]
 
-ENV_PREFIX = "LOADSPEC_TOKEN_"
+TOKEN_PREFIX = "LOADSPEC_TOKEN_"
 
 
 def token_env(kind: TokenType) -> str:
     """The environment variable that holds a token type's credential (`LOADSPEC_TOKEN_STAFF`)."""
-    return f"{ENV_PREFIX}{kind.value.upper()}"
+    return f"{TOKEN_PREFIX}{kind.value.upper()}"
 
 
 @dataclass(frozen=True, slots=True)

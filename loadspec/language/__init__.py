@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from loadspec.language.check import CheckOptions
     from loadspec.language.reading import (
         SpecResult,
-        Verdict,
+        SpecVerdict,
         find_spec_files,
         load_spec,
         load_specs,
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CheckOptions",
     "SpecResult",
-    "Verdict",
+    "SpecVerdict",
     "find_spec_files",
     "load_spec",
     "load_specs",

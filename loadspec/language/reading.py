@@ -20,7 +20,7 @@ from loadspec.language.model import Spec
 __all__ = [
     "CheckOptions",
     "SpecResult",
-    "Verdict",
+    "SpecVerdict",
     "find_spec_files",
     "load_spec",
     "load_specs",
@@ -32,7 +32,7 @@ _NOT_SPECS = frozenset({"TEMPLATE.md"})
 _PATH_PARAM = re.compile(r"\{[^}]*\}")
 
 
-class Verdict(enum.StrEnum):
+class SpecVerdict(enum.StrEnum):
     """What a file is, for people: whether it runs, and why not."""
 
     RUNNABLE = "runnable"
@@ -76,13 +76,13 @@ class SpecResult:
         return self.spec is not None and not self.errors
 
     @property
-    def verdict(self) -> Verdict:
+    def verdict(self) -> SpecVerdict:
         """Runnable, skipped (with or without problems), invalid, or not a spec at all."""
         if self.not_a_spec is not None:
-            return Verdict.NOT_A_SPEC
+            return SpecVerdict.NOT_A_SPEC
         if self.spec is not None and not self.spec.runs_by_default:
-            return Verdict.SKIPPED_WITH_PROBLEMS if self.errors else Verdict.SKIPPED
-        return Verdict.RUNNABLE if self.ok else Verdict.INVALID
+            return SpecVerdict.SKIPPED_WITH_PROBLEMS if self.errors else SpecVerdict.SKIPPED
+        return SpecVerdict.RUNNABLE if self.ok else SpecVerdict.INVALID
 
     def unwrap(self) -> Spec:
         """The spec, or `SpecError` with every error."""

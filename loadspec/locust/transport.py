@@ -16,7 +16,7 @@ import gevent
 from locust.contrib.fasthttp import FAILURE_EXCEPTIONS, FastHttpUser
 
 from loadspec.locust.pacing import Pacer
-from loadspec.locust.resets import count_every_reset
+from loadspec.locust.resend import count_every_reset
 from loadspec.runtime.calls import Call, Reply
 from loadspec.runtime.engine import Judge
 

@@ -1,6 +1,6 @@
 """The stub's front door, whatever the server: a tiny router, Bearer auth, faults, counters.
 
-`Dispatcher.handle` turns one fully read `Request` into one `Reply`, synchronously; the server
+`Dispatcher.handle` turns one fully read `Request` into one `Answer`, synchronously; the server
 front ends (`loadspec.stub.server.wire`, `loadspec.stub.server.asgi`) only move bytes.
 """
 
@@ -18,8 +18,8 @@ from loadspec.stub.gateway.clients import ClientsDirectory
 from loadspec.stub.gateway.faults import FaultInjector
 from loadspec.stub.gateway.handlers import Handlers
 from loadspec.stub.gateway.http import (
+    Answer,
     BadRequest,
-    Reply,
     Request,
     clients_error,
     dumps,
@@ -33,8 +33,8 @@ __all__ = ["CLIENTS_BASE", "GATEWAY_BASE", "Dispatcher"]
 
 GATEWAY_BASE = "/business/communication"
 CLIENTS_BASE = "/platform/v1"
-Handler = Callable[[Request], Reply]
-ErrorEnvelope = Callable[..., Reply]
+Handler = Callable[[Request], Answer]
+ErrorEnvelope = Callable[..., Answer]
 _UNAUTHORIZED = Issue(
     "unauthorized", "missing or unknown staff token: send 'Authorization: Bearer <token>'"
 )
@@ -136,7 +136,7 @@ class Dispatcher:
         self.served = 0
         self.by_status: dict[int, int] = {}
 
-    def handle(self, request: Request) -> Reply:
+    def handle(self, request: Request) -> Answer:
         """The reply to `request`; `faults.RESET` means: reset the connection instead."""
         if request.path.startswith("/__stub/"):
             return self._internal(request.path)
@@ -154,20 +154,20 @@ class Dispatcher:
         """Seconds to hold this answer back (the latency fault; 0 without it)."""
         return self._faults.latency() if self._faults.active else 0.0
 
-    def too_large(self, path: str) -> Reply:
+    def too_large(self, path: str) -> Answer:
         """The 413 for a body past `max_body`, in the envelope of the API `path` belongs to."""
         error = clients_error if path.startswith(CLIENTS_BASE) else gateway_error
         issue = Issue("too_long", f"request body is larger than {self.config.max_body} bytes")
         self._count(413)
         return error(413, [issue], ((b"connection", b"close"),))
 
-    def head_refused(self, status: int, reason: str) -> Reply:
+    def head_refused(self, status: int, reason: str) -> Answer:
         """The 431 (head too large) or 408 (head too slow) that ends a connection."""
         code = "too_long" if status == 431 else "timeout"
         self._count(status)
         return gateway_error(status, [Issue(code, reason)], ((b"connection", b"close"),))
 
-    def malformed(self, reason: str) -> Reply:
+    def malformed(self, reason: str) -> Answer:
         """The 400 for bytes that are not an HTTP request (the connection is closed after)."""
         return gateway_error(
             400,
@@ -175,7 +175,7 @@ class Dispatcher:
             ((b"connection", b"close"),),
         )
 
-    def _serve(self, request: Request) -> Reply:
+    def _serve(self, request: Request) -> Answer:
         path = request.path
         matched = self._router.match(path, request.raw_path)
         if matched is None:
@@ -201,11 +201,11 @@ class Dispatcher:
             return False
         return value[7:].strip() in self._tokens
 
-    def _internal(self, path: str) -> Reply:
+    def _internal(self, path: str) -> Answer:
         if path == "/__stub/health":
-            return Reply(200, b'{"status":"ok"}')
+            return Answer(200, b'{"status":"ok"}')
         if path == "/__stub/stats":
-            return Reply(200, dumps(self.stats()))
+            return Answer(200, dumps(self.stats()))
         return gateway_error(404, [Issue("missing", f"no such path: {path}")])
 
     def stats(self) -> dict[str, Any]:

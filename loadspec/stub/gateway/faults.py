@@ -6,12 +6,12 @@ import random
 from typing import Any
 
 from loadspec.stub.config import Faults
-from loadspec.stub.gateway.http import Reply, dumps
+from loadspec.stub.gateway.http import Answer, dumps
 from loadspec.stub.gateway.validation import Issue
 
 __all__ = ["RESET", "FaultInjector"]
 
-RESET = Reply(0, b"")  # marker: answer nothing, reset the connection
+RESET = Answer(0, b"")  # marker: answer nothing, reset the connection
 _INJECTED = Issue("unexpected", "injected fault: --error-rate")
 
 
@@ -40,22 +40,22 @@ class FaultInjector:
             return 0.0
         return self._faults.latency.sample(self._rng)
 
-    def after(self, reply: Reply) -> Reply:
+    def after(self, reply: Answer) -> Answer:
         """The reply, reset, made malformed, or made to break the contract (drawn in that order)."""
         if self._draw(self._faults.reset_rate):
             return RESET
         if self._draw(self._faults.malformed_rate):
             cut = reply.body[: max(1, len(reply.body) // 2)]
-            return Reply(reply.status, cut + b"\x00}", reply.headers)
+            return Answer(reply.status, cut + b"\x00}", reply.headers)
         if 200 <= reply.status < 300 and self._draw(self._faults.contract_break_rate):
             return self._broken(reply)
         return reply
 
-    def _broken(self, reply: Reply) -> Reply:
+    def _broken(self, reply: Answer) -> Answer:
         payload: dict[str, Any] = dict(reply.payload or {})
         if self._rng.random() < 0.5:
             payload.pop("data", None)  # a required member missing
         else:
             key = "success" if "success" in payload else "status"
             payload[key] = 42  # a member of the wrong type
-        return Reply(reply.status, dumps(payload), reply.headers, payload)
+        return Answer(reply.status, dumps(payload), reply.headers, payload)

@@ -8,8 +8,8 @@ from typing import Any
 from loadspec.stub.gateway import schemas
 from loadspec.stub.gateway.clients import ClientQuery, ClientsDirectory
 from loadspec.stub.gateway.http import (
+    Answer,
     BadRequest,
-    Reply,
     Request,
     dumps,
     fingerprint,
@@ -67,7 +67,7 @@ def _missing(what: str, uid: str) -> BadRequest:
 
 
 class Handlers:
-    """One method per contract operation; each returns a `Reply` or raises `BadRequest`."""
+    """One method per contract operation; each returns a `Answer` or raises `BadRequest`."""
 
     def __init__(self, gateway: Gateway, clients: ClientsDirectory, limiter: RateLimiter) -> None:
         self._gateway = gateway
@@ -100,31 +100,31 @@ class Handlers:
             raise _missing("session", uid)
         return session
 
-    def create_channel(self, request: Request) -> Reply:
+    def create_channel(self, request: Request) -> Answer:
         body = parse_body(request.body, _V["CreateChannelDto"])
         self._throttle(body["business_uid"])
         channel = self._gateway.create_channel(body)
         return gateway_ok({"channel": channel.view()}, 201)
 
-    def get_channel(self, request: Request) -> Reply:
+    def get_channel(self, request: Request) -> Answer:
         channel = self._channel(request.params["uid"])
         self._throttle(channel.business_uid)
         return gateway_ok({"channel": channel.view()})
 
-    def update_channel(self, request: Request) -> Reply:
+    def update_channel(self, request: Request) -> Answer:
         body = parse_body(request.body, _V["UpdateChannelDto"])
         channel = self._channel(request.params["uid"])
         self._throttle(channel.business_uid)
         self._gateway.update_channel(channel, body)
         return gateway_ok({"channel": channel.view()})
 
-    def delete_channel(self, request: Request) -> Reply:
+    def delete_channel(self, request: Request) -> Answer:
         channel = self._channel(request.params["uid"])
         self._throttle(channel.business_uid)
         self._gateway.delete_channel(channel)
         return gateway_ok({})
 
-    def create_message(self, request: Request) -> Reply:
+    def create_message(self, request: Request) -> Answer:
         body = parse_body(request.body, _V["CreateMessageDto"])
         channel = self._channel(body["channel_uid"])
         self._throttle(channel.business_uid)
@@ -147,7 +147,7 @@ class Handlers:
         message = self._gateway.add_message(channel, body, key)
         return gateway_ok({"message": message.view()}, 201)
 
-    def update_message(self, request: Request) -> Reply:
+    def update_message(self, request: Request) -> Answer:
         body = parse_body(request.body, _V["UpdateMessageDto"])
         key = request.params["messageUid"]
         # The gateway's own message uid is global; a caller's message_uid is per channel.
@@ -160,7 +160,7 @@ class Handlers:
         self._gateway.set_message_status(message, MessageStatus(body["status"]))
         return gateway_ok({"message": message.view()})
 
-    def list_sessions(self, request: Request) -> Reply:
+    def list_sessions(self, request: Request) -> Answer:
         query = read_query(request, schemas.SESSIONS_QUERY)
         self._throttle(query["business_uid"])
         channel = self._store.channels.get(query["channel_uid"])
@@ -175,7 +175,7 @@ class Handlers:
         )
         return gateway_ok({"sessions": found})
 
-    def create_session(self, request: Request) -> Reply:
+    def create_session(self, request: Request) -> Answer:
         body = parse_body(request.body, _V["CreateSessionDto"])
         self._throttle(body["business_uid"])
         channel = self._channel(body["channel_uid"])
@@ -185,7 +185,7 @@ class Handlers:
         session = self._gateway.add_session(channel, body)
         return gateway_ok({"session": session.view()}, 201)
 
-    def update_session(self, request: Request) -> Reply:
+    def update_session(self, request: Request) -> Answer:
         body = parse_body(request.body, _V["UpdateSessionDto"])
         session = self._session(request.params["uid"])
         self._throttle(session.channel.business_uid)
@@ -195,13 +195,13 @@ class Handlers:
             self._gateway.set_session_status(session, SessionStatus(body["status"]))
         return gateway_ok({"session": session.view()})
 
-    def delete_session(self, request: Request) -> Reply:
+    def delete_session(self, request: Request) -> Answer:
         session = self._session(request.params["uid"])
         self._throttle(session.channel.business_uid)
         self._gateway.set_session_status(session, SessionStatus.DELETED)
         return gateway_ok({})
 
-    def typing(self, request: Request) -> Reply:
+    def typing(self, request: Request) -> Answer:
         body = parse_body(request.body, _V["TypingDto"])
         session = self._session(body["session_uid"])
         self._throttle(session.channel.business_uid)
@@ -218,7 +218,7 @@ class Handlers:
             )
         return gateway_ok({})
 
-    def list_clients(self, request: Request) -> Reply:
+    def list_clients(self, request: Request) -> Answer:
         query = read_query(request, schemas.CLIENTS_QUERY)
         business = (
             query.get("business_id") or request.header(b"x-on-behalf-of") or self._default_business
@@ -234,7 +234,7 @@ class Handlers:
             )
         )
         payload = {"status": "OK", "data": {"clients": clients}}
-        return Reply(200, dumps(payload), payload=payload)
+        return Answer(200, dumps(payload), payload=payload)
 
 
 def _require_active(channel: Channel) -> None:

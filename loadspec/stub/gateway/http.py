@@ -14,8 +14,8 @@ import orjson
 from loadspec.stub.gateway.validation import Issue, Validator
 
 __all__ = [
+    "Answer",
     "BadRequest",
-    "Reply",
     "Request",
     "clients_error",
     "dumps",
@@ -85,7 +85,7 @@ class Request:
 
 
 @dataclass(frozen=True, slots=True)
-class Reply:
+class Answer:
     """An answer: status, JSON body, extra headers.
 
     Attributes:
@@ -127,23 +127,23 @@ def parse_query(raw: str) -> dict[str, list[str]]:
     return query
 
 
-def gateway_ok(data: dict[str, Any], status: int = 200) -> Reply:
+def gateway_ok(data: dict[str, Any], status: int = 200) -> Answer:
     """`{success: true, data}`."""
     payload = {"success": True, "data": data}
-    return Reply(status, dumps(payload), payload=payload)
+    return Answer(status, dumps(payload), payload=payload)
 
 
-def gateway_error(status: int, issues: Sequence[Issue], headers: Headers = ()) -> Reply:
+def gateway_error(status: int, issues: Sequence[Issue], headers: Headers = ()) -> Answer:
     """`{success: false, errors: [{code, message}, ...]}`."""
     errors = [{"code": i.code, "message": i.message} for i in issues]
     payload = {"success": False, "errors": errors}
-    return Reply(status, dumps(payload), headers, payload)
+    return Answer(status, dumps(payload), headers, payload)
 
 
-def clients_error(status: int, issues: Sequence[Issue], headers: Headers = ()) -> Reply:
+def clients_error(status: int, issues: Sequence[Issue], headers: Headers = ()) -> Answer:
     """`{status: "Error", error: "..."}`, the clients API's error envelope."""
     payload = {"status": "Error", "error": "; ".join(i.message for i in issues)}
-    return Reply(status, dumps(payload), headers, payload)
+    return Answer(status, dumps(payload), headers, payload)
 
 
 def parse_body(body: bytes, validator: Validator) -> dict[str, Any]:

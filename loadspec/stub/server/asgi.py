@@ -8,7 +8,7 @@ from typing import Any
 
 from loadspec.stub.gateway.app import Dispatcher
 from loadspec.stub.gateway.faults import RESET
-from loadspec.stub.gateway.http import Reply, Request
+from loadspec.stub.gateway.http import Answer, Request
 from loadspec.stub.server.resets import reset_connection
 
 __all__ = ["AsgiApp"]
@@ -34,7 +34,7 @@ class AsgiApp:
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
 
-    def _head_refused(self, headers: list[tuple[bytes, bytes]]) -> Reply | None:
+    def _head_refused(self, headers: list[tuple[bytes, bytes]]) -> Answer | None:
         # uvicorn has read the head already; the limits still answer what the wire server does.
         config = self.dispatcher.config
         if len(headers) > config.max_headers:
@@ -106,7 +106,7 @@ async def _read_body(receive: Receive, headers: dict[bytes, bytes], limit: int) 
     return b"".join(chunks)
 
 
-async def _send(send: Send, reply: Reply) -> None:
+async def _send(send: Send, reply: Answer) -> None:
     await send(
         {"type": "http.response.start", "status": reply.status, "headers": reply.all_headers()}
     )

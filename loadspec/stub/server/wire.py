@@ -22,7 +22,7 @@ import httptools
 
 from loadspec.stub.gateway.app import Dispatcher
 from loadspec.stub.gateway.faults import RESET
-from loadspec.stub.gateway.http import Reply, Request, gateway_error
+from loadspec.stub.gateway.http import Answer, Request, gateway_error
 from loadspec.stub.gateway.validation import Issue
 from loadspec.stub.server.resets import reset_connection
 
@@ -36,7 +36,7 @@ _BUG = Issue("unexpected", "the stub failed on this request (see its log)")
 log = logging.getLogger("loadspec.stub")
 
 
-def render(reply: Reply, keep_alive: bool, head_only: bool = False) -> bytes:
+def render(reply: Answer, keep_alive: bool, head_only: bool = False) -> bytes:
     """The whole HTTP/1.1 response, head and body, as one buffer (one write, one syscall)."""
     status = _STATUS_LINES.get(reply.status) or b"HTTP/1.1 %d Status\r\n" % reply.status
     parts = [
@@ -207,7 +207,7 @@ class _Connection(asyncio.Protocol):
         return path, raw_path, url.query or b""
 
     def _enqueue(
-        self, reply: Reply | None, keep_alive: bool, head_only: bool = False, delay: float = 0.0
+        self, reply: Answer | None, keep_alive: bool, head_only: bool = False, delay: float = 0.0
     ) -> None:
         """Send `reply` (None: nothing, just close) once the answers before it have left."""
         reset = reply is RESET
