@@ -66,7 +66,8 @@ def _keywords(option: Option, defaults: Mapping[str, Any] | None, locust: bool) 
         words["metavar"] = option.metavar
         words["choices"] = option.choices or None
     if option.kind is Kind.REPEAT:
-        return words | {"action": "append", "default": [] if locust else None}
+        # None, not []: Locust's web UI turns a field whose value is an empty list into ints.
+        return words | {"action": "append", "default": None}
     words["default"] = _default(option, defaults) if locust else None
     if locust and option.env is not None and "<" not in option.env:
         words["env_var"] = option.env
@@ -87,7 +88,9 @@ def raw_value(
     """One option's text (a list for a repeatable one, a bool for a flag), every source seen."""
     if option.kind is Kind.REPEAT:
         from_env = split_values(environ.get(option.env or "", "")) if _plain(option) else []
-        return [*project.get(option.dest, ()), *from_env, *(given or ())]
+        # A start from Locust's web UI gives its field's text (comma-separated) as it is.
+        given = split_values(given) if isinstance(given, str) else given or ()
+        return [*project.get(option.dest, ()), *from_env, *given]
     if given is not None and given != []:
         return given
     text = environ.get(option.env or "", "").strip() if _plain(option) else ""

@@ -65,7 +65,7 @@ def user_classes(state: ProcessState, base: type[Any], task: Task) -> dict[str, 
     compiled = [c.compiled for c in classes.values()]
     preflight(settings, compiled)
     if settings.validate_responses > 0:
-        attach_checks(state, classes.values())
+        state.notes += attach_checks(settings, classes.values())
     state.wait_events = frozenset(e for c in compiled for e in c.wait_events)
     return classes
 
@@ -81,10 +81,9 @@ def _refuse_invalid(state: ProcessState, invalid: list[str]) -> None:
         )
 
 
-def attach_checks(state: ProcessState, classes: Iterable[type[Any]]) -> None:
+def attach_checks(settings: RunSettings, classes: Iterable[type[Any]]) -> list[tuple[int, str]]:
     """Contract checks on every class, at --validate-responses' rate (`ConfigError` for a
-    contract that cannot be read, unless --allow-invalid)."""
-    settings = state.run
+    contract that cannot be read, unless --allow-invalid); lines to log about them."""
     classes = list(classes)
     checks, notes, unreadable = contract_checks(
         [c.compiled for c in classes],
@@ -100,10 +99,9 @@ def attach_checks(state: ProcessState, classes: Iterable[type[Any]]) -> None:
     for user_class in classes:
         user_class.checks = checks.get(user_class.compiled.spec.path, {})
     rate = f"{settings.validate_responses:.0%}"
-    state.notes.append(
-        (logging.INFO, f"loadspec: checking {rate} of responses against the specs' contracts")
-    )
-    state.notes += [(logging.WARNING, f"loadspec: {n}") for n in [*notes, *unreadable]]
+    summary = f"loadspec: checking {rate} of responses against the specs' contracts"
+    found = [*notes, *unreadable]
+    return [(logging.INFO, summary), *((logging.WARNING, f"loadspec: {n}") for n in found)]
 
 
 def _shown(path: Path) -> str:

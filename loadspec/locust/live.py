@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 from typing import Any
@@ -10,12 +11,17 @@ import gevent
 from locust.env import Environment
 from locust.runners import STATE_RUNNING, STATE_SPAWNING, WorkerRunner
 
+from loadspec.config.table import Kind, Option
+from loadspec.errors import LoadspecError
+from loadspec.locust.classes import attach_checks
 from loadspec.locust.ending import verdict_of
+from loadspec.locust.options import WEB_UI_OPTIONS
+from loadspec.locust.preflight import known_rows
 from loadspec.locust.split_stats import run_stats
 from loadspec.locust.state import ProcessState
-from loadspec.verdicts.thresholds import evaluate
+from loadspec.verdicts.thresholds import check_rows, evaluate
 
-__all__ = ["TAB", "show_in_web_ui", "watch_aborts"]
+__all__ = ["TAB", "show_in_web_ui", "start_form_problem", "watch_aborts"]
 
 TAB = "loadspec-thresholds"
 _COLUMNS = (("check", "Check"), ("measured", "Measured"), ("verdict", "Verdict"))
@@ -31,9 +37,20 @@ def show_in_web_ui(environment: Environment, state: ProcessState) -> None:
     web_ui.template_args["extended_tables"] = [
         {"key": TAB, "structure": [{"key": key, "title": title} for key, title in _COLUMNS]}
     ]
-    from flask import request
+    from flask import jsonify, request
 
     app = web_ui.app
+
+    @app.before_request
+    def _check_the_start_form() -> Any:
+        if request.method != "POST" or not request.path.endswith("/swarm"):
+            return None
+        problem = start_form_problem(environment, state, request.form)
+        if problem is None:
+            return None
+        _log.error("loadspec: the web UI's start form: %s", problem)
+        message = f"loadspec: {problem}"
+        return jsonify({"success": False, "message": message, "host": environment.host})
 
     @app.after_request
     def _with_verdict(response: Any) -> Any:
@@ -45,6 +62,41 @@ def show_in_web_ui(environment: Environment, state: ProcessState) -> None:
             verdict = verdict_of(environment, state)
             response.set_data(verdict.in_report(response.get_data(as_text=True)))
         return response
+
+
+def start_form_problem(environment: Environment, state: ProcessState, form: Any) -> str | None:
+    """What is wrong with a start from the web UI, before it starts anything (None: nothing).
+
+    Its host must be one the run may send to, and its loadspec fields the values the command
+    line would take: thresholds on rows the specs make, contracts readable when responses are
+    to be checked.
+    """
+    host = form.get("host")
+    try:
+        if host and host != environment.host:
+            state.run.allowed.check("host", host)
+        given = argparse.Namespace(**vars(environment.parsed_options))
+        for option in WEB_UI_OPTIONS:
+            if option.dest in form:
+                setattr(given, option.dest, _form_value(option, form))
+        candidate = state.run.with_options(given, WEB_UI_OPTIONS)
+        specs = [c for c in environment.user_classes if hasattr(c, "compiled")]
+        check_rows(candidate.thresholds, known_rows([c.compiled for c in specs]))
+        if candidate.validate_responses > 0 and not any(getattr(c, "checks", {}) for c in specs):
+            for level, line in attach_checks(candidate, specs):
+                _log.log(level, "%s", line)
+    except LoadspecError as exc:
+        return str(exc)
+    return None
+
+
+def _form_value(option: Option, form: Any) -> Any:
+    if option.kind is not Kind.REPEAT:
+        return form.get(option.dest) or None
+    # As Locust reads a list field: comma-separated, or the field repeated.
+    values = form.getlist(option.dest)
+    texts = values[0].split(",") if len(values) == 1 else values
+    return [text.strip() for text in texts if text.strip()]
 
 
 def watch_aborts(environment: Environment, state: ProcessState) -> None:

@@ -69,9 +69,14 @@ def _started(environment: Environment, state: ProcessState, base: type[Any]) -> 
     state.settings = after = before.with_options(environment.parsed_options, WEB_UI_OPTIONS)
     # FastHttpUser reads its timeouts from the class when a user is made.
     base.network_timeout = base.connection_timeout = after.request_timeout
-    if after.validate_responses != before.validate_responses and after.validate_responses > 0:
+    specs: list[Any] = [c for c in environment.user_classes if hasattr(c, "compiled")]
+    if after.validate_responses == 0:
+        for user_class in specs:
+            user_class.checks = {}
+    elif after.validate_responses != before.validate_responses:
         try:
-            attach_checks(state, [c for c in environment.user_classes if hasattr(c, "compiled")])
+            for level, line in attach_checks(after, specs):
+                _log.log(level, "%s", line)
         except ConfigError as exc:
             _log.error("loadspec: %s", exc)
     live.watch_aborts(environment, state)

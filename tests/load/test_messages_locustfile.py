@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -124,7 +125,10 @@ def test_seed_runs_when_skipped_specs_are_included(tmp_path: Path) -> None:
 
 @pytest.mark.timeout(120)
 def test_web_ui_starts_a_run_and_shows_spec_rows(tmp_path: Path) -> None:
-    """The web UI, driven over its HTTP API as the browser does, shows the spec-named rows."""
+    """The web UI, driven over its HTTP API as the browser does: its start form offers the
+    options that take effect at a start (never --specs, the listener or a secret), refuses a
+    bad one or an unlisted host before anything starts, and a start with thresholds judges
+    them; the run shows the spec-named rows."""
     import json
     import urllib.parse
     import urllib.request
@@ -147,22 +151,43 @@ def test_web_ui_starts_a_run_and_shows_spec_rows(tmp_path: Path) -> None:
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
+
+    def swarm(**fields: object) -> dict[str, object]:
+        form = urllib.parse.urlencode({"user_count": 6, "spawn_rate": 6, **fields}).encode()
+        with urllib.request.urlopen(base + "/swarm", data=form, timeout=30) as response:
+            answer: dict[str, object] = json.loads(response.read())
+            return answer
+
     try:
         _wait_for(base + "/")
-        form = urllib.parse.urlencode({"user_count": 6, "spawn_rate": 6}).encode()
-        with urllib.request.urlopen(base + "/swarm", data=form, timeout=10) as response:
-            assert json.loads(response.read())["success"] is True
+        with urllib.request.urlopen(base + "/", timeout=10) as response:
+            page = response.read().decode()
+        extra = json.loads(re.search(r"window.templateArgs = (\{.*\})", page)[1])["extra_options"]
+        assert {"threshold", "validate_responses", "think_time", "iterations"} <= set(extra)
+        assert not {"specs", "allow_host", "webhook_listen", "load_profile"} & set(extra)
+        assert not any(option["is_secret"] for option in extra.values())
+        refused = swarm(threshold="GET /nowhere:p95<1")
+        assert refused["success"] is False and "no such row" in str(refused["message"])
+        refused = swarm(think_time="soon")
+        assert refused["success"] is False and "is not a duration" in str(refused["message"])
+        refused = swarm(host="http://192.0.2.1:8080")
+        assert refused["success"] is False and "not a loopback address" in str(refused["message"])
+        assert swarm(threshold="requests>0,fail_rate<50%")["success"] is True
         deadline = time.monotonic() + 60
         names: set[str] = set()
+        checks: list[str] = []
         while time.monotonic() < deadline and ACTIVATION[1] not in names:
             time.sleep(1)
             with urllib.request.urlopen(base + "/stats/requests", timeout=10) as response:
-                names = {row["name"] for row in json.loads(response.read())["stats"]}
+                data = json.loads(response.read())
+            names = {row["name"] for row in data["stats"]}
+            checks = [row["check"] for row in data["extended_stats"][0]["data"]]
         urllib.request.urlopen(base + "/stop", data=b"", timeout=10).close()
     finally:
         ui.terminate()
         output, _ = ui.communicate(timeout=30)
     assert {CHANNELS[1], CLIENTS[1], MESSAGES[1], ACTIVATION[1]} <= names, output[-3000:]
+    assert checks == ["requests>0", "fail_rate<50%"], output[-3000:]
     assert "embedded gateway stopped" in output
 
 
