@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from loadspec.config.docs import rewrite
 from loadspec.config.options import OPTIONS
 from loadspec.config.project import Project, find_project, project_from_text
 from loadspec.config.register import add_options, option_values
@@ -197,3 +198,54 @@ def test_a_typo_in_the_project_stops_validate_with_exit_2(tmp_path: Path) -> Non
         f"loadspec: error: {tmp_path / 'pyproject.toml'}: [tool.loadspec] unknown key "
         "'declar': did you mean 'declare'?"
     )
+
+
+def test_the_readme_tables_are_written_from_the_table() -> None:
+    """README.md's option tables are what `python -m loadspec.config.docs` writes."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert text.count("<!-- options: locust") == 2
+    assert rewrite(text) == text, "run: python -m loadspec.config.docs README.md"
+
+
+# Every option and variable a Locust run took before the table, as README.md listed them.
+EARLIER = {
+    "--specs": "LOADSPEC_SPECS",
+    "--root": "LOADSPEC_ROOT",
+    "--include-skipped": "LOADSPEC_INCLUDE_SKIPPED",
+    "--fallback-host": "LOADSPEC_FALLBACK_HOST",
+    "--request-timeout": "LOADSPEC_REQUEST_TIMEOUT",
+    "--validate-responses": "LOADSPEC_VALIDATE_RESPONSES",
+    "--junit": "LOADSPEC_JUNIT",
+    "--baseline": "LOADSPEC_BASELINE",
+    "--max-regression": "LOADSPEC_MAX_REGRESSION",
+    "--allow-invalid": "LOADSPEC_ALLOW_INVALID",
+    "--allow-host": "LOADSPEC_ALLOW_HOSTS",
+    "--webhook-max-age": "LOADSPEC_WEBHOOK_MAX_AGE",
+    "--webhook-replay-window": "LOADSPEC_WEBHOOK_REPLAY_WINDOW",
+    "--webhook-max-pending": "LOADSPEC_WEBHOOK_MAX_PENDING",
+    "--webhook-max-rate": "LOADSPEC_WEBHOOK_MAX_RATE",
+    "--webhook-max-share": "LOADSPEC_WEBHOOK_MAX_SHARE",
+    "--webhook-listen": "LOADSPEC_WEBHOOK_LISTEN",
+    "--webhook-url": "LOADSPEC_WEBHOOK_URL",
+    "--webhook-signature": "LOADSPEC_WEBHOOK_SIGNATURE",
+    "--webhook-signature-header": "LOADSPEC_WEBHOOK_SIGNATURE_HEADER",
+    "--api-validation-config": "LOADSPEC_API_VALIDATION_CONFIG",
+    "--think-time": "LOADSPEC_THINK_TIME",
+    "--pacing": "LOADSPEC_PACING",
+    "--user-rate": "LOADSPEC_USER_RATE",
+    "--iterations": "LOADSPEC_ITERATIONS",
+    "--arrival-rate": "LOADSPEC_ARRIVAL_RATE",
+    "--max-users": "LOADSPEC_MAX_USERS",
+    "--load-profile": "LOADSPEC_LOAD_PROFILE",
+    "--var": "LOADSPEC_VAR_<NAME>",
+    "--threshold": "LOADSPEC_THRESHOLDS",
+    "--ref-base": "LOADSPEC_REF_BASES",
+}
+
+
+def test_every_earlier_option_keeps_its_name_and_variable() -> None:
+    """Nothing a user's scripts or locust.conf name went away in the move to the table."""
+    locust = {o.name: o.env for o in OPTIONS if o.takes(Command.LOCUST)}
+    assert {name: locust.get(name) for name in EARLIER} == EARLIER
+    stub = {o.name for o in OPTIONS if o.takes(Command.STUB)}
+    assert {"--port", "--token", "--latency", "--callback-reorder-rate", "--seed"} <= stub

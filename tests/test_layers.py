@@ -76,6 +76,7 @@ LAYERS = (
             "loadspec.config.stub_options",
             "loadspec.config.register",
             "loadspec.config.project",
+            "loadspec.config.docs",
         ),
         # Parsers of higher layers are named, not imported (`units.later`): never loaded here.
         ours=("core", "signing", "model", "spec loading", "contract", "inputs", "verdicts"),

@@ -226,13 +226,15 @@ _LOAD = (
     _load_option(
         "--think-time",
         "TIME[-TIME]",
-        "a pause after each iteration: 1s, 0.5s-2s; a spec's own thinkTime: wins",
+        "a pause after each iteration, per user, fixed or uniform: 1s, 0.5s-2s; a spec's own "
+        "thinkTime: wins",
         _pace("thinkTime"),
     ),
     _load_option(
         "--pacing",
         "TIME",
-        "an iteration starts every TIME per user: 2s; a spec's own pacing: wins",
+        "an iteration starts every TIME per user, whatever the latency: 2s; a spec's own pacing: "
+        "wins",
         _pace("pacing"),
     ),
     _load_option(
@@ -244,26 +246,30 @@ _LOAD = (
     _load_option(
         "--iterations",
         "N",
-        "end the run after N Test Request iterations in all",
+        "end the run after N Test Request iterations in all (across users and workers: each worker"
+        " gets its part, the master ends the run when all are done)",
         units.parse_count,
     ),
     _load_option(
         "--load-profile",
         "FILE",
-        "a YAML file of stages: (or [tool.loadspec.profile])",
+        "stages from a YAML file, or [tool.loadspec.profile] (Locust's own --profile names a run "
+        "for its cloud)",
         None,
         web_ui=False,
     ),
     _load_option(
         "--arrival-rate",
         "N/s",
-        "keep the run's iterations per second at N (open model)",
+        "open model: iterations start on a schedule, N a second in all (split across workers), "
+        "whatever the latency: 50/s",
         units.parse_rate,
     ),
     _load_option(
         "--max-users",
         "N",
-        "with --arrival-rate or rate: stages: the most users it may run (default: -u)",
+        "the most users an arrival rate may add up to, from -u, while it falls behind (a rate: "
+        "stage runs this many; default -u)",
         units.parse_count,
     ),
     Option(
