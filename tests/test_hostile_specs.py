@@ -117,6 +117,7 @@ def batch() -> Iterator[Path]:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(text=mutated())
+@pytest.mark.slow
 def test_no_mutation_crashes_validate_or_hides_a_file(
     text: str, batch: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

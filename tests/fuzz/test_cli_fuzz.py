@@ -19,6 +19,7 @@ FAST = ("--max-examples", "8", "--seed", SEED)
 GATEWAY_CONTRACT = ROOT / "swagger" / "communication" / "legacy" / "communication.json"
 
 
+@pytest.mark.slow
 def test_embedded_gateway_passes(cli: Any, tmp_path: Path) -> None:
     """The issue's first "done when": the project's specs against the embedded gateway pass."""
     junit = tmp_path / "out" / "fuzz.xml"
@@ -147,6 +148,7 @@ def test_unreachable_url_is_bad_input(cli: Any, monkeypatch: pytest.MonkeyPatch)
     assert "--url http://127.0.0.1:9: cannot connect" in run.err
 
 
+@pytest.mark.slow
 def test_real_process_with_progress(tmp_path: Path) -> None:
     """`python -m loadspec fuzz` as a real subprocess: progress on stderr, summary on stdout."""
     env = {**os.environ, "LOADSPEC_TOKEN_STAFF": TOKEN}

@@ -14,7 +14,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from .conftest import ROOT
+
+pytestmark = pytest.mark.slow  # real processes: schemathesis runs or fresh interpreters
 
 _FUZZ_AND_LOAD = """
 import locust  # first: gevent patches ssl and socket before requests/urllib3 exist
@@ -54,6 +58,7 @@ import locust  # too late: gevent cannot patch ssl under urllib3 any more
 
 _TEST_IMPORTING_LOCUST = """
 import locust
+
 
 def test_locust_imported():
     assert locust.__version__

@@ -24,6 +24,8 @@ from loadspec.stub import StubServer
 from tests.conftest import ROOT
 from tests.load.runs import run_locust
 
+pytestmark = pytest.mark.slow  # every test here starts real Locust or server processes
+
 LOADSPEC = (sys.executable, "-m", "loadspec")
 TOKEN = "avc-staff-token-61c2e9"  # pinned: it must never reach any output
 RATE = 100  # requests per second: the pacing the load run must keep to

@@ -16,6 +16,8 @@ from loadspec.inputs.masking import secret_forms
 from tests.load.runs import read_failures, run_locust
 from tests.local_server import serving
 
+pytestmark = pytest.mark.slow  # every test here starts real Locust or server processes
+
 CANARY = 'canary/7f3a+9c2e=b1"d4-e5f6a7b8'
 LEAKS = {
     "raw": CANARY,

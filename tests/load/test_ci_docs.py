@@ -18,6 +18,8 @@ import yaml
 from tests.conftest import ROOT
 from tests.load.runs import free_port
 
+pytestmark = pytest.mark.slow  # every test here starts real Locust or server processes
+
 DOC = (ROOT / "docs" / "ci.md").read_text()
 SHORT = {"LOCUST_RUN_TIME": "4s", "LOCUST_USERS": "4", "LOCUST_SPAWN_RATE": "4"}
 

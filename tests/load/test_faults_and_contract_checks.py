@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pytest
+
 from loadspec.stub import Faults, StubServer
 from tests.load.runs import read_failures, run_locust
+
+pytestmark = pytest.mark.slow  # every test here starts real Locust or server processes
 
 MESSAGES = ("POST", "/business/communication/messages")
 RUN = ("-f", "locustfiles/messages.py", "--headless", "-u", "8", "-r", "8", "-t", "8s")

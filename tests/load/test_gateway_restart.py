@@ -13,11 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from loadspec.config.load import DEFAULT_RATE_ENV as RATE_ENV
 from loadspec.stub.config import DEFAULT_TOKEN
 from tests.conftest import ROOT
 from tests.load.runs import LOCUST, free_port, read_failures, read_stats
+
+pytestmark = pytest.mark.slow  # every test here starts real Locust or server processes
 
 USERS = 4
 MESSAGES = ("POST", "/business/communication/messages")

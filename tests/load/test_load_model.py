@@ -24,6 +24,8 @@ from tests.load.runs import LOCUST, free_port, read_stats, run_locust
 from tests.local_server import serving
 from tests.plain_server import TOKEN, PlainServer
 
+pytestmark = pytest.mark.slow  # every test here starts real Locust or server processes
+
 ENV = {"LOADSPEC_TOKEN_STAFF": TOKEN}
 SPEC = """---
 endpoint: "GET /{path}"

@@ -12,6 +12,8 @@ import pytest
 from tests.conftest import ROOT
 from tests.load.runs import LOCUST, free_port, read_stats, run_locust
 
+pytestmark = pytest.mark.slow  # every test here starts real Locust or server processes
+
 CHANNELS = ("POST", "/business/communication/channels")
 CLIENTS = ("GET", "/platform/v1/clients")
 MESSAGES = ("POST", "/business/communication/messages")

@@ -23,6 +23,8 @@ import pytest
 from tests.conftest import ROOT
 from tests.load.runs import read_stats
 
+pytestmark = pytest.mark.slow  # every test here starts real Locust or server processes
+
 SPEC = "specs/communication/post_business_communication_messages_on_active_channel.md"
 TOKEN = "remote-gateway-token-7a41"  # pinned: it must never reach any output
 SECRET = "remote-gateway-secret-03bd"

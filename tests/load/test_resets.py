@@ -9,10 +9,13 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from loadspec.stub import Faults, StubServer
 from tests.conftest import ROOT
 from tests.load.runs import run_locust
+
+pytestmark = pytest.mark.slow  # every test here starts real Locust or server processes
 
 # Run in a fresh process: FastHttpSession needs gevent's patching, which pytest's must not get.
 _CLIENT = """
@@ -20,6 +23,7 @@ import json, sys
 from locust.contrib.fasthttp import FastHttpSession
 from locust.event import Events
 import loadspec.locust.transport  # noqa: F401 -- what every load run imports
+
 url, token, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 session = FastHttpSession(url, request_event=Events().request, user=None)
 headers = {"Authorization": "Bearer " + token}

@@ -21,6 +21,8 @@ from loadspec.stub import StubServer
 from tests.conftest import ROOT
 from tests.load.runs import free_port, run_locust
 
+pytestmark = pytest.mark.slow  # every test here starts real Locust or server processes
+
 FOREIGN = "http://api.example.invalid"
 SPECS = str(ROOT / "tests" / "data" / "valid")
 ACTIVE = "specs/communication/post_business_communication_messages_on_active_channel.md"

@@ -13,6 +13,8 @@ from tests.conftest import DATA, ROOT
 from tests.load.runs import read_failures, run_locust
 from tests.plain_server import TOKEN, PlainServer
 
+pytestmark = pytest.mark.slow  # every test here starts real Locust or server processes
+
 
 @pytest.fixture
 def server() -> Iterator[PlainServer]:

@@ -112,6 +112,7 @@ def slow_app() -> Iterator[tuple[str, int, Any]]:
         server.stop(timeout=1)
 
 
+@pytest.mark.slow
 def test_the_listeners_handler_keeps_to_its_share(slow_app: tuple[str, int, Any]) -> None:
     """40 requests on one keep-alive connection take about their handling time / share."""
     host, port, handler = slow_app

@@ -17,6 +17,8 @@ from loadspec.stub import Faults, ServerKind, StubServer
 
 from .support import CLIENTS_CONTRACT, GATEWAY_CONTRACT
 
+pytestmark = pytest.mark.slow  # real processes: schemathesis runs or fresh interpreters
+
 PHASES = "examples,coverage,fuzzing,stateful"
 
 

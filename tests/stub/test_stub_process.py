@@ -63,6 +63,7 @@ def test_a_busy_port_fails_start_with_the_reason() -> None:
             StubServer(port=port).start()
 
 
+@pytest.mark.slow
 def test_the_child_stops_when_its_parent_dies() -> None:
     """A parent killed with SIGKILL leaves no stub behind (the child watches its stdin)."""
     script = textwrap.dedent("""
