@@ -3,8 +3,8 @@
     plan = plan_fuzz(load_specs(paths), PlanOptions(Credentials.from_env(), variables))
     result = run_fuzz(plan, FuzzSettings(url, credentials), progress=print)   # loadspec.fuzz.engine
 
-Planning (`plan`, `pins`, `credentials`, `document`) and reporting (`results`, `report`,
-`junit`) never import schemathesis; `engine` and `collect` do. Only this package imports it,
+Planning (`plan`, `pins`, `document`; credentials are `loadspec.inputs.credentials`) and
+reporting (`results`, `report`, `junit`) never import schemathesis; `engine` and `collect` do. Only this package imports it,
 and nothing here imports locust: importing requests before locust's gevent patching breaks it.
 """
 
