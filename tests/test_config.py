@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -249,3 +250,23 @@ def test_every_earlier_option_keeps_its_name_and_variable() -> None:
     assert {name: locust.get(name) for name in EARLIER} == EARLIER
     stub = {o.name for o in OPTIONS if o.takes(Command.STUB)}
     assert {"--port", "--token", "--latency", "--callback-reorder-rate", "--seed"} <= stub
+
+
+@pytest.mark.slow
+def test_a_typo_in_the_project_stops_a_locust_run_before_any_request(tmp_path: Path) -> None:
+    """The same for a Locust run: exit 2 while the locustfile imports, nothing sent."""
+    (tmp_path / "pyproject.toml").write_text('[tool.loadspec]\ndeclar = ["x"]\n')
+    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    done = subprocess.run(
+        [sys.executable, "-m", "locust", "-f", str(ROOT / "locustfiles" / "specs.py")]
+        + ["--specs", "specs/communication", "--headless", "-u", "1", "-t", "5s"]
+        + ["--csv", str(tmp_path / "run")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "[tool.loadspec] unknown key 'declar': did you mean 'declare'?" in done.stderr
+    assert not (tmp_path / "run_stats.csv").exists()
