@@ -11,7 +11,7 @@ from locust.stats import RequestStats, StatsEntry, StatsError
 from loadspec.rows import SIDE_KINDS
 from loadspec.verdicts.stats import RowError, RowStats, RunStats
 
-__all__ = ["SplitStats", "request_entries", "run_stats", "split_stats"]
+__all__ = ["SplitStats", "run_stats", "split_stats"]
 
 
 class SplitStats(RequestStats):
@@ -43,11 +43,6 @@ def split_stats(environment: Environment) -> None:
     # The class is swapped in place rather than the object replaced: the runner, the web UI
     # and the distributed-stats listeners Locust registered all hold this very object.
     environment.stats.__class__ = SplitStats
-
-
-def request_entries(stats: Any) -> list[Any]:
-    """The stats rows that are requests (neither waits nor callbacks)."""
-    return [e for (_, method), e in stats.entries.items() if method not in SIDE_KINDS]
 
 
 def run_stats(stats: RequestStats) -> RunStats:
