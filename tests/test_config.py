@@ -257,10 +257,10 @@ def test_a_typo_in_the_project_stops_a_locust_run_before_any_request(tmp_path: P
     """The same for a Locust run: exit 2 while the locustfile imports, nothing sent."""
     (tmp_path / "pyproject.toml").write_text('[tool.loadspec]\ndeclar = ["x"]\n')
     shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    locustfile = str(ROOT / "locustfiles" / "specs.py")
+    run = ["--specs", "specs/communication", "--headless", "-u", "1", "-t", "5s"]
     done = subprocess.run(
-        [sys.executable, "-m", "locust", "-f", str(ROOT / "locustfiles" / "specs.py")]
-        + ["--specs", "specs/communication", "--headless", "-u", "1", "-t", "5s"]
-        + ["--csv", str(tmp_path / "run")],
+        [sys.executable, "-m", "locust", "-f", locustfile, *run, "--csv", str(tmp_path / "run")],
         cwd=tmp_path,
         capture_output=True,
         text=True,

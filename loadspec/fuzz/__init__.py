@@ -4,8 +4,9 @@
     result = run_fuzz(plan, FuzzSettings(url, credentials), progress=print)   # loadspec.fuzz.engine
 
 Planning (`plan`, `pins`, `document`; credentials are `loadspec.inputs.credentials`) and
-reporting (`results`, `report`, `junit`) never import schemathesis; `engine` and `collect` do. Only this package imports it,
-and nothing here imports locust: importing requests before locust's gevent patching breaks it.
+reporting (`results`, `report`, `junit`) never import schemathesis; `engine` and `collect`
+do. Only this package imports it, and nothing here imports locust: importing requests
+before locust's gevent patching breaks it.
 """
 
 from __future__ import annotations

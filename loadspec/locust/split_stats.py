@@ -3,8 +3,6 @@ their snapshot for the verdict (`loadspec.verdicts.stats`)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from locust.env import Environment
 from locust.stats import RequestStats, StatsEntry, StatsError
 
