@@ -10,13 +10,15 @@ __all__ = ["SIDE_KINDS", "RowKind"]
 class RowKind(enum.StrEnum):
     """The type column of a stats row that is not a request.
 
-    WAIT, CALLBACK and SETUP rows stay out of the requests' Aggregated row; VERDICT marks the
+    WAIT, CALLBACK, SETUP and CRASH rows stay out of the requests' Aggregated row; VERDICT marks the
     verdict's entry in the --json-file output, which is no stats row at all.
     """
 
     WAIT = "WAIT"
     CALLBACK = "CALLBACK"
     SETUP = "SETUP"
+    CRASH = "CRASH"
+    """An iteration that raised: named by its spec, its message the error; always a failure."""
     VERDICT = "VERDICT"
 
     @classmethod
@@ -26,5 +28,5 @@ class RowKind(enum.StrEnum):
 
 
 _BY_VALUE = {kind.value: kind for kind in RowKind}
-SIDE_KINDS = frozenset({RowKind.WAIT, RowKind.CALLBACK, RowKind.SETUP})
+SIDE_KINDS = frozenset({RowKind.WAIT, RowKind.CALLBACK, RowKind.SETUP, RowKind.CRASH})
 """Row kinds kept out of the requests' Aggregated row."""

@@ -174,7 +174,7 @@ LAYERS = (
             "config",
             "run settings",
         ),
-        third_party=("locust", "gevent", "geventhttpclient", "flask"),
+        third_party=("locust", "gevent", "geventhttpclient", "flask", "brotli"),
         never=("schemathesis",),
     ),
     Layer(

@@ -155,6 +155,16 @@ _TARGET = (
         web_ui=True,
     ),
     Option(
+        "--max-body-bytes",
+        "the largest response body a step takes, after decompression (default 16MB): a larger "
+        "or endless one is a failure of that step, and the rest is never read",
+        LOCUST,
+        parse=units.parse_size,
+        default="16MB",
+        metavar="SIZE",
+        group="target",
+    ),
+    Option(
         "LOADSPEC_TOKEN_<TYPE>",
         "the token of each type a spec sends: STAFF, DIRECTORY, CLIENT, APP, ADMIN, BUSINESS, "
         "INTERNAL, OPERATOR",

@@ -18,6 +18,7 @@ from loadspec.config.options import OPTIONS
 from loadspec.config.project import Project, find_project
 from loadspec.config.register import option_values
 from loadspec.config.table import Command, Option
+from loadspec.config.units import parse_size
 from loadspec.contract.bundle import RefBases
 from loadspec.errors import ConfigError
 from loadspec.inputs.api_validation import (
@@ -36,6 +37,7 @@ __all__ = ["DEFAULT_SPECS", "ListenerSettings", "RunInputs", "RunSettings", "spe
 
 DEFAULT_SPECS = Path("specs")
 _TABLE_TIMEOUT = float(next(o.default for o in OPTIONS if o.name == "--request-timeout") or 30)
+_TABLE_BODY = parse_size(next(o.default for o in OPTIONS if o.name == "--max-body-bytes"))
 _LIMITS = {
     "webhook_max_age": "max_age",
     "webhook_replay_window": "replay_window",
@@ -139,6 +141,11 @@ class RunSettings:
     def request_timeout(self) -> float:
         """Seconds before a request without a complete answer fails."""
         return float(self.values.get("request_timeout") or _TABLE_TIMEOUT)
+
+    @property
+    def max_body_bytes(self) -> int:
+        """The largest response body a step takes, decompressed."""
+        return int(self.values.get("max_body_bytes") or _TABLE_BODY)
 
     @property
     def validate_responses(self) -> float:

@@ -30,6 +30,7 @@ __all__ = [
     "parse_rate",
     "parse_seconds",
     "parse_share",
+    "parse_size",
     "parse_url",
 ]
 
@@ -92,6 +93,23 @@ def parse_percent(text: object, what: str = "percentage") -> float:
     if value < 0:
         raise ConfigError(f"{what} {text!r} must not be negative")
     return value / 100
+
+
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?", re.IGNORECASE)
+_SIZES = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3}
+
+
+def parse_size(text: object, what: str = "size") -> int:
+    """Bytes in `1048576`, `512KB`, `16MB`, `16MiB`, `1GB` (at least 1)."""
+    found = _SIZE.fullmatch(str(text).strip())
+    if found is None or isinstance(text, bool):
+        raise ConfigError(f"{what} {text!r} is not a size: a number and B, KB, MB or GB (16MB)")
+    unit = (found[2] or "").lower()
+    scale = 1024 ** (" kmg".index(unit[0])) if "i" in unit else _SIZES[unit[:1]]
+    value = int(float(found[1]) * scale)
+    if value < 1:
+        raise ConfigError(f"{what} {text!r} must be at least 1 byte")
+    return value
 
 
 def parse_count(text: object, what: str = "count") -> int:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from loadspec.errors import ConfigError
 
-__all__ = ["AllowList", "check_reachable", "hostname_of", "preflight_hosts"]
+__all__ = ["AllowList", "Origins", "check_reachable", "hostname_of", "preflight_hosts"]
 
 _HOW = (
     "allow it with --allow-host {name} (repeatable), LOADSPEC_ALLOW_HOSTS={name} "
@@ -56,6 +56,11 @@ class AllowList:
         name = hostname.lower()
         return _loopback(name) or any(fnmatch.fnmatchcase(name, p) for p in self.patterns)
 
+    def names(self, hostname: str) -> bool:
+        """Whether a pattern names `hostname` (loopback is not named by default)."""
+        name = hostname.lower()
+        return any(fnmatch.fnmatchcase(name, p) for p in self.patterns)
+
     def check(self, label: str, url: str) -> str:
         """The host name of `url`; `ConfigError` saying how to allow it when it is not allowed."""
         name = hostname_of(label, url)
@@ -93,3 +98,53 @@ def preflight_hosts(targets: Sequence[tuple[str, str]], allowed: AllowList) -> N
         allowed.check(label, url)
     for label, url in targets:
         check_reachable(label, url)
+
+
+_SHOWN = 80
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)
+
+
+@dataclass(frozen=True, slots=True)
+class Origins:
+    """Where one run's requests may go: its own host and fallback host, and the hosts its
+    --allow-host patterns name (loopback is not enough: another loopback host is refused).
+
+    Attributes:
+        own: (scheme, host, port) of the run's host and fallback host.
+        allowed: the run's allow-list.
+    """
+
+    own: frozenset[tuple[str, str, int]] = frozenset()
+    allowed: AllowList = AllowList()
+
+    @classmethod
+    def of(cls, hosts: Iterable[str | None], allowed: AllowList) -> Origins:
+        """The origins of `hosts` (None and empty ones left out)."""
+        return cls(frozenset(_origin(h) for h in hosts if h), allowed)
+
+    def refusal(self, path: str, absolute_ok: bool = False) -> str | None:
+        """Why a rendered path may not be sent (None: it may).
+
+        A path that starts with one `/` stays on the host it is sent to. Anything else is
+        refused, unless the step takes absolute URLs (`absoluteUrl: true`) and it is an
+        http(s) URL without userinfo on one of the run's own hosts or an allowed one.
+        """
+        if path.startswith("/") and not path.startswith("//"):
+            return None
+        shown = path if len(path) <= _SHOWN else path[: _SHOWN - 1] + "…"
+        parts = urlsplit(path)
+        if not absolute_ok or parts.scheme not in ("http", "https") or not parts.hostname:
+            return (
+                f"refused: path {shown!r} is not a path on the run's host; a step that "
+                "follows absolute links says absoluteUrl: true"
+            )
+        if "@" in parts.netloc:
+            return f"refused: {shown!r} carries userinfo (user@host): never sent"
+        if _origin(path) in self.own or self.allowed.names(parts.hostname):
+            return None
+        return f"refused: {parts.hostname} is not an allowed host"

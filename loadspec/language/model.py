@@ -211,6 +211,8 @@ class Step:
         sleep_ms: pause after a successful step.
         x_on_behalf_of: business uid a directory token acts for.
         use_fallback: send to the fallback API host.
+        absolute_url: its path may render to an absolute URL (a link a reply gave), sent only
+            to the run's own hosts or an --allow-host one (`absoluteUrl: true`, ours).
         content_type: `json` (default), `multipart` or `form`.
         form_fields: multipart or form fields.
         file_fields: multipart file fields.
@@ -236,6 +238,7 @@ class Step:
     sleep_ms: float = 0.0
     x_on_behalf_of: str | None = None
     use_fallback: bool = False
+    absolute_url: bool = False
     content_type: str = "json"
     form_fields: Mapping[str, Any] = field(default_factory=dict)
     file_fields: tuple[FileField, ...] = ()

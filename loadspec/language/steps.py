@@ -24,7 +24,7 @@ __all__ = ["STEP_KEYS", "StepReader"]
 
 STEP_KEYS = frozenset({
     "id", "description", "method", "path", "params", "body", "headers", "token", "extract",
-    "expect", "onFail", "sleep", "x_on_behalf_of", "useFallback", "useFallbackApi",
+    "expect", "onFail", "sleep", "x_on_behalf_of", "useFallback", "useFallbackApi", "absoluteUrl",
     "content_type", "form_fields", "file_fields", "wait", "poll", "skipReason",
 })  # fmt: skip
 _CONTENT_TYPES = frozenset({"json", "multipart", "form"})
@@ -107,6 +107,9 @@ class StepReader(ValueReader):
             else None,
             use_fallback=self.flag(at("useFallback"), get("useFallback", get("useFallbackApi")))
             if "useFallback" in value or "useFallbackApi" in value
+            else False,
+            absolute_url=self.flag(at("absoluteUrl"), get("absoluteUrl"))
+            if "absoluteUrl" in value
             else False,
             content_type=self.content_type(at("content_type"), value)
             if "content_type" in value

@@ -63,12 +63,19 @@ def known_rows(specs: Iterable[CompiledSpec]) -> set[str]:
 def check_targets(options: Any, settings: RunSettings, specs: Iterable[CompiledSpec]) -> None:
     """The hosts the specs use are allowed, answer, and get only their own credentials.
 
-    Without a host the run starts the embedded gateway: nothing to check. Otherwise each
-    host (and fallback host) must be loopback or allowed, resolve and accept one
-    connection, and every token type a spec sends must be set (`ConfigError` otherwise).
+    Without a host the run starts the embedded gateway, and a fallback host is refused: the
+    gateway's development token goes to the gateway only. Otherwise each host (and fallback
+    host) must be loopback or allowed, resolve and accept one connection, and every token
+    type a spec sends must be set (`ConfigError` otherwise).
     """
     host = getattr(options, "host", None) or settings.inputs.host
     if not host:
+        if settings.fallback_host:
+            raise ConfigError(
+                f"--fallback-host {settings.fallback_host} without --host: the run would start "
+                "the embedded gateway, whose development token never goes to another host; "
+                "give --host (and its tokens) to use a fallback host"
+            )
         return
     targets = [("--host", host)]
     if settings.fallback_host:

@@ -56,6 +56,7 @@ class ProcessState:
         verdict: the run's verdict, once decided (a master's or a lone process's).
         aborted: the `:abort` threshold that stopped the run, if one did.
         watching: whether this process watches `:abort` thresholds already.
+        crashes_logged: (spec, error type) of crashed iterations already logged in full.
         installed: whether `install` has run (a worker's users may start before).
     """
 
@@ -76,6 +77,7 @@ class ProcessState:
     verdict: RunVerdict | None = None
     aborted: str | None = None
     watching: bool = False
+    crashes_logged: set[tuple[str, str]] = field(default_factory=set)
     installed: bool = False
 
     @property

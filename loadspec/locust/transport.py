@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import gevent
 from locust.contrib.fasthttp import FAILURE_EXCEPTIONS, FastHttpUser
 
+from loadspec.locust.bodies import BodyError, read_body
 from loadspec.locust.pacing import Pacer
 from loadspec.locust.resend import count_every_reset
 from loadspec.runtime.calls import Call, Reply
@@ -34,9 +35,11 @@ class FastHttpTransport:
         fallback_host: str | None = None,
         pacer: Pacer | None = None,
         mask: Callable[[str], str] = str,
+        max_body: int = 16_000_000,
     ) -> None:
         self.user = user
         self.fallback_host = fallback_host.rstrip("/") if fallback_host else None
+        self.max_body = max_body
         self.pacer = pacer
         # Every failure text reaches every report through here: the last place to mask it.
         self.mask = mask
@@ -57,12 +60,18 @@ class FastHttpTransport:
         session = self.user.client
         url = self._url(call)
         if not url.startswith(("http://", "https://")):
-            url = (session.base_url or "") + url
+            url = (session.base_url or "").rstrip("/") + url
         data, headers = _payload(call)
         start_time = time.time()
         started = time.perf_counter()
-        response = session._send_request_safe_mode(call.method, url, payload=data, headers=headers)
-        reply = _reply(response, started)
+        try:
+            response = session._send_request_safe_mode(
+                call.method, url, payload=data, headers=headers
+            )
+            reply = _reply(response, started, self.max_body)
+        except Exception as exc:
+            response = None
+            reply = _broken(exc, started)
         failure = judge(reply)
         session.request_event.fire(
             request_type=call.method,
@@ -157,14 +166,17 @@ def _multipart(
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
-def _reply(response: Any, started: float) -> Reply:
+def _reply(response: Any, started: float, max_body: int) -> Reply:
     """The reply, its body read in full (the time to it is the request's time)."""
     error = getattr(response, "error", None) if not response.status_code else None
     if error is None and response.status_code:
         try:
-            body = response.content or b""
+            body = read_body(response, max_body)
         except FAILURE_EXCEPTIONS as exc:  # the connection broke while the body was read
             error = exc
+        except BodyError as exc:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            return Reply(0, elapsed_ms=elapsed_ms, error=str(exc))
         else:
             elapsed_ms = (time.perf_counter() - started) * 1000
             headers = response.headers or {}
@@ -172,6 +184,12 @@ def _reply(response: Any, started: float) -> Reply:
             return Reply(response.status_code, body, content_type, elapsed_ms)
     elapsed_ms = (time.perf_counter() - started) * 1000
     return Reply(0, elapsed_ms=elapsed_ms, error=_describe(error), refused=_refused(error))
+
+
+def _broken(exc: Exception, started: float) -> Reply:
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    text = " ".join((str(exc) or type(exc).__name__).split())[:200]
+    return Reply(0, elapsed_ms=elapsed_ms, error=f"no response: {type(exc).__name__}: {text}")
 
 
 _UNREACHABLE = frozenset({errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import traceback
 from collections import ChainMap
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -12,12 +13,19 @@ from typing import Any, ClassVar
 import gevent
 from locust import constant, events
 from locust.contrib.fasthttp import FastHttpUser
+from locust.exception import (
+    InterruptTaskSet,
+    RescheduleTask,
+    RescheduleTaskImmediately,
+    StopUser,
+)
 
 from loadspec.config.project import find_project
 from loadspec.config.settings import RunSettings, spec_starts
 from loadspec.config.table import Command
 from loadspec.errors import ConfigError, LoadspecError
 from loadspec.inputs.masking import Masker
+from loadspec.inputs.targets import Origins
 from loadspec.locust.classes import selected, user_classes
 from loadspec.locust.contract_checks import Check
 from loadspec.locust.options import add_arguments, early_options
@@ -25,11 +33,14 @@ from loadspec.locust.preflight import check_targets, refuse
 from loadspec.locust.shape import profile_shape
 from loadspec.locust.startup import install
 from loadspec.locust.state import ProcessState
-from loadspec.locust.transport import FastHttpTransport
+from loadspec.locust.transport import Failed, FastHttpTransport
+from loadspec.rows import RowKind
 from loadspec.runtime.compiled import CompiledSpec
 from loadspec.runtime.engine import SpecRunner
 
 __all__ = ["SpecUser", "spec_users"]
+
+_log = logging.getLogger("loadspec")
 
 
 class SpecUser(FastHttpUser):
@@ -37,6 +48,8 @@ class SpecUser(FastHttpUser):
 
     abstract = True
     wait_time = constant(0)
+    # A 3xx is the step's response (a spec can expect it): never followed to another host.
+    max_redirects = 0
     state: ClassVar[ProcessState | None] = None
     compiled: ClassVar[CompiledSpec]
     checks: ClassVar[Mapping[str, Check]] = {}
@@ -53,13 +66,20 @@ class SpecUser(FastHttpUser):
         # Specs keep no cookies (nor does the source system's client): a request sends the
         # cookies its headers name. Locust's cookie jar cost about 7% of a request's CPU.
         self.client.client.cookiejar = None
+        # Every status is a reply the spec judges: geventhttpclient's own handling of an error
+        # status decoded the body as UTF-8 and crashed the iteration on any other bytes.
+        self.client.client.valid_response_codes = _EVERY_STATUS  # type: ignore[misc]
         self.row_, self.first_ = {}, True
         tokens = state.tokens_for(self.environment)
         variables = settings.variables  # read only, shared by every user; a data row first
         self.runner_ = SpecRunner(
             spec=self.compiled,
             transport=FastHttpTransport(
-                self, settings.fallback_host, pacer=state.pacer, mask=_masker(tokens.secrets)
+                self,
+                settings.fallback_host,
+                pacer=state.pacer,
+                mask=_masker(tokens.secrets),
+                max_body=settings.max_body_bytes,
             ),
             tokens=tokens,
             variables=ChainMap(self.row_, dict(variables))
@@ -68,7 +88,11 @@ class SpecUser(FastHttpUser):
             callbacks=state.box,
             webhook_url=state.public_webhook_url(),
             contract_checks=self.checks,
+            origins=Origins.of((self.environment.host, settings.fallback_host), settings.allowed),
         )
+
+
+_EVERY_STATUS = frozenset(range(100, 600))
 
 
 def _state() -> ProcessState:
@@ -94,8 +118,39 @@ def _iteration(user: SpecUser) -> None:
         return
     try:
         user.runner_.iteration()
+    except _LOCUST_FLOW:
+        raise
+    except Exception as exc:
+        _crashed(user, exc)
     finally:
         work.end()
+
+
+_LOCUST_FLOW = (StopUser, InterruptTaskSet, RescheduleTask, RescheduleTaskImmediately)
+"""How Locust's own tasks steer a user: exceptions that are no crash."""
+
+
+def _crashed(user: SpecUser, exc: Exception) -> None:
+    """An iteration that raised is a failure of its spec's CRASH row, logged once by kind."""
+    transport = user.runner_.transport
+    mask = transport.mask if isinstance(transport, FastHttpTransport) else str
+    message = mask(" ".join(f"{type(exc).__name__}: {exc}".split())[:300])
+    name = user.compiled.spec.path.stem
+    user.environment.events.request.fire(
+        request_type=RowKind.CRASH,
+        name=name,
+        response_time=0,
+        response_length=0,
+        exception=Failed(message),
+        context={},
+    )
+    seen = _state().crashes_logged
+    if (name, type(exc).__name__) not in seen:
+        seen.add((name, type(exc).__name__))
+        trace = "".join(traceback.format_exception(exc))
+        _log.error(
+            "loadspec: an iteration of %s crashed (counted as a failure):\n%s", name, mask(trace)
+        )
 
 
 def spec_users(paths: Iterable[Path | str] | None = None) -> dict[str, type[Any]]:

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from loadspec.errors import LoadspecError
 from loadspec.inputs.credentials import Credentials, token_env
 from loadspec.inputs.masking import mask
+from loadspec.inputs.targets import Origins
 from loadspec.language.model import OnFail, PrerequisitesScope
 from loadspec.rows import RowKind
 from loadspec.runtime.calls import Call, Reply, excerpt
@@ -83,6 +84,8 @@ class SpecRunner:
         webhook_url: the URL callbacks should be sent to.
         contract_checks: `Step.key` -> a check of its reply against the contract (sampled by
             the check itself); a message it returns fails the request.
+        origins: where requests may go; a rendered path that leaves them is refused,
+            unsent (None: not checked, for transports that check themselves).
     """
 
     spec: CompiledSpec
@@ -92,6 +95,7 @@ class SpecRunner:
     callbacks: Callbacks | None = None
     webhook_url: str | None = None
     contract_checks: Mapping[str, Callable[[Reply], str | None]] = field(default_factory=dict)
+    origins: Origins | None = None
     _prepared: dict[str, Any] | None = field(default=None, init=False)
     _aborts: int = field(default=0, init=False)
     _sent: int = field(default=0, init=False)
@@ -187,6 +191,9 @@ class SpecRunner:
             return self._webhook_wait(compiled, context)
         try:
             call = self._call(compiled, context)
+            refusal = self.origins.refusal(call.path, step.absolute_url) if self.origins else None
+            if refusal is not None:
+                raise _CannotSend(refusal)
         except (RenderError, _CannotSend) as exc:
             message = f"{step.id}: {exc}"
             self.transport.record(step.method or RowKind.WAIT, step.name, 0.0, message)

@@ -13,7 +13,15 @@ from loadspec.verdicts.baseline import Comparison, compare, load_baseline
 from loadspec.verdicts.stats import RunStats
 from loadspec.verdicts.thresholds import Threshold, ThresholdResult, evaluate
 
-__all__ = ["PENDING", "Criteria", "RunVerdict", "judge", "pending_failure", "pending_waits"]
+__all__ = [
+    "PENDING",
+    "Criteria",
+    "RunVerdict",
+    "crashed_iterations",
+    "judge",
+    "pending_failure",
+    "pending_waits",
+]
 
 PENDING = "still waiting at the end of the run"
 """How a wait's failure ends when the run stopped before its callback came."""
@@ -48,6 +56,7 @@ def judge(criteria: Criteria, stats: RunStats, aborted: str | None = None) -> Ru
         aborted=aborted,
         failures=stats.failures,
         pending=pending_waits(stats),
+        crashes=crashed_iterations(stats),
     )
 
 
@@ -65,6 +74,16 @@ def pending_waits(stats: RunStats) -> dict[str, int]:
     }
 
 
+def crashed_iterations(stats: RunStats) -> dict[str, int]:
+    """Iterations that raised, by spec and error: never a pass, whatever the thresholds."""
+    found: dict[str, int] = {}
+    for error in stats.errors:
+        if error.method == RowKind.CRASH:
+            key = f"{error.name} ({error.message})"
+            found[key] = found.get(key, 0) + error.occurrences
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class RunVerdict:
     """What decided the run's exit code.
@@ -77,6 +96,7 @@ class RunVerdict:
         aborted: the threshold that stopped the run early, if one did.
         failures: failed requests and waits (what decides without thresholds).
         pending: waits still pending when the run ended, by step id (each one a failure).
+        crashes: iterations that raised, by spec and error (the run fails, whatever else).
         regressions: the comparisons that regressed.
     """
 
@@ -87,6 +107,7 @@ class RunVerdict:
     aborted: str | None = None
     failures: int = 0
     pending: Mapping[str, int] = field(default_factory=dict)
+    crashes: Mapping[str, int] = field(default_factory=dict)
     regressions: Sequence[Comparison] = field(init=False, default=())
 
     def __post_init__(self) -> None:
@@ -99,8 +120,11 @@ class RunVerdict:
 
     @property
     def passed(self) -> bool:
-        """Every threshold held, no row regressed (and, with neither, nothing failed)."""
+        """No iteration crashed, every threshold held, no row regressed (and, with neither,
+        nothing failed)."""
         breached = any(not r.passed for r in self.results) or bool(self.regressions)
+        if self.crashes:
+            return False
         return not breached if self.judged else self.failures == 0
 
     @property
@@ -113,6 +137,9 @@ class RunVerdict:
             parts.insert(0, f"aborted by {self.aborted}")
         if not parts and not self.judged and self.failures:
             parts = [f"{self.failures} failures (no thresholds given)"]
+        if self.crashes:
+            crashed = ", ".join(f"{what} x{count}" for what, count in sorted(self.crashes.items()))
+            parts.insert(0, f"iterations crashed: {crashed}")
         if self.pending and not self.passed:
             waits = ", ".join(f"{label} x{count}" for label, count in sorted(self.pending.items()))
             parts.append(f"waits still pending at the end of the run: {waits}")
@@ -150,6 +177,7 @@ class RunVerdict:
             "max_regression": self.max_regression,
             "comparisons": [_comparison_json(c) for c in self.comparisons],
             "pending_waits": dict(self.pending),
+            "crashed_iterations": dict(self.crashes),
         }
 
     def table_rows(self) -> list[dict[str, str]]:
