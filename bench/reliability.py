@@ -1,10 +1,12 @@
 """What a load run survives and never leaks, tried and written into docs/reliability.md.
 
-    python -m bench reliability [--minutes 10] [--only faults,restart,inputs,canary,flood,soak]
+    python -m bench reliability [--minutes 10]
+                                [--only faults,restart,inputs,hostile,canary,flood,soak]
 
 One command, bounded, loopback only. It runs: a short Locust run against `loadspec stub` with
 each fault flag; the gateway killed and restarted under load; the hostile-input tests
-(hypothesis mutations, fixed cases) and the canary test; a signed flood of 3,000 callbacks a
+(hypothesis mutations, fixed cases), each hostile input of issue 23 with its test, and the
+canary test; a signed flood of 3,000 callbacks a
 second for 10 s at a running load's listener (against the same run without it); and a soak of
 the seed's chain against the embedded gateway (`--minutes`, default 10, under `nice -n 19`),
 sampling the gateway's memory. About 6 minutes plus the soak. Exit 0 when every "Done when"
@@ -23,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree
 
+from bench._reliability_hostile import hostile
 from bench._reliability_load import flood, soak
 from bench._reliability_restart import restart
 from bench._reliability_runs import (
@@ -193,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m bench reliability", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--minutes", type=float, default=10.0, help="soak length (default 10)")
-    parser.add_argument("--only", default="faults,restart,inputs,canary,flood,soak")
+    parser.add_argument("--only", default="faults,restart,inputs,hostile,canary,flood,soak")
     parser.add_argument(
         "--doc", type=Path, default=RELIABILITY_DOC, help="the file to write (docs/reliability.md)"
     )
@@ -207,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
             "faults": ("Faults survived", lambda: faults(work)),
             "restart": ("Gateway killed and restarted", lambda: restart(work)),
             "inputs": ("Inputs tried", inputs),
+            "hostile": ("Hostile inputs (issue 23)", hostile),
             "canary": ("Canaries leaked", canary),
             "flood": ("Floods absorbed", lambda: flood(work)),
             "soak": ("Soak", lambda: soak(work, options.minutes)),
