@@ -67,6 +67,9 @@ def test_named_shapes_expand_to_stages() -> None:
         ("stages: []\n", ":1: stages: is empty"),
         ("stages:\n  - {users: 3}\n", ":2: a stage needs a duration"),
         ("stage:\n  - {users: 3}\n", "stages: is a list of stages"),
+        ("stages:\n  - {duration: -5s, users: 3}\n", ":2: duration '-5s' must not"),
+        ("stages:\n  - {duration: 5s, users: 0}\n", ":2: users must be a whole"),
+        ("stages:\n  - {duration: 5s, usres: 3}\n", ":2: unknown stage key 'usres'"),
     ],
 )
 def test_a_bad_profile_names_its_line(tmp_path: Path, text: str, message: str) -> None:

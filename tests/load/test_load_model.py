@@ -1,4 +1,9 @@
-"""The load model as a user shapes it: think time, iterations, stages, arrival rate, data."""
+"""The load model in real Locust runs: one run for each thing only a real process shows.
+
+The logic (shares, budgets, rows, the arrival schedule, growth, waits, the summary line) is
+tested in-process in tests/load_model/; these runs protect what needs real processes: Locust
+ending the run, real time, the web UI, and the messages between a master and its workers.
+"""
 
 from __future__ import annotations
 
@@ -82,26 +87,9 @@ def user_counts(history: Path) -> list[int]:
     return [int(r["User Count"]) for r in rows]
 
 
-def test_think_time_spaces_iterations(server: PlainServer, tmp_path: Path) -> None:
-    """--think-time 1s: each of 5 users makes about one iteration a second, not thousands."""
-    spec = write_spec(tmp_path)
-    done, rows = locust(tmp_path, spec, server.url, "-u", "5", "-r", "5", "-t", "4s",
-                        "--think-time", "1s")  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert 10 <= rows[("GET", "/echo")].requests <= 30
-
-
-def test_a_specs_pacing_wins_over_the_runs(server: PlainServer, tmp_path: Path) -> None:
-    """The spec's `rate: 2/s` over the run's --think-time 0.01s: about 2 iterations a second."""
-    spec = write_spec(tmp_path, front="rate: 2/s")
-    done, rows = locust(tmp_path, spec, server.url, "-u", "2", "-r", "2", "-t", "4s",
-                        "--think-time", "10ms")  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert 8 <= rows[("GET", "/echo")].requests <= 24
-
-
 def test_iterations_stop_the_run_exactly(server: PlainServer, tmp_path: Path) -> None:
-    """--iterations 100: the run ends by itself, with exactly 100 test requests, exit 0."""
+    """--iterations 100 in one process: Locust's users stop and the run ends by itself with
+    exactly 100 test requests, exit 0 (no iteration lost or added by concurrent users)."""
     spec = write_spec(tmp_path)
     done, rows = locust(tmp_path, spec, server.url, "-u", "10", "-r", "10", "-t", "60s",
                         "--iterations", "100")  # fmt: skip
@@ -110,25 +98,9 @@ def test_iterations_stop_the_run_exactly(server: PlainServer, tmp_path: Path) ->
     assert rows[("GET", "/echo")].requests == 100
 
 
-def test_two_stage_profile(server: PlainServer, tmp_path: Path) -> None:
-    """2 users then 4: the run follows the stages and ends with the last, exit 0."""
-    spec = write_spec(tmp_path, front="thinkTime: 200ms")
-    profile = tmp_path / "stages.yaml"
-    profile.write_text(
-        "stages:\n  - {duration: 3s, users: 2, spawn_rate: 10}\n"
-        "  - {duration: 3s, users: 4, spawn_rate: 10}\n"
-    )
-    done, _ = locust(tmp_path, spec, server.url, "--load-profile", str(profile),
-                     "--csv-full-history")  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    counts = [c for c in user_counts(tmp_path / "run_stats_history.csv") if c]
-    assert counts[0] == 2 and 4 in counts, counts
-    assert counts.index(4) > counts.index(2)
-
-
 def test_the_web_ui_follows_the_profile(server: PlainServer, tmp_path: Path) -> None:
-    """Started from the web UI, a two-stage profile runs 2 then 4 users and stops by itself;
-    the UI hides its users and spawn rate fields, as for any Locust shape."""
+    """Started from the web UI, a two-stage profile's shape runs 2 then 4 users in one process
+    and stops by itself; the UI hides its users and spawn rate fields, as for any Locust shape."""
     spec = write_spec(tmp_path, front="thinkTime: 100ms")
     profile = tmp_path / "stages.yaml"
     profile.write_text("stages:\n  - {duration: 3s, users: 2}\n  - {duration: 3s, users: 4}\n")
@@ -173,28 +145,20 @@ def _get(url: str, wait: float = 0) -> bytes:
             time.sleep(0.2)
 
 
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("stages:\n  - {duration: -5s, users: 3}\n", "stages.yaml:2: duration '-5s' must not"),
-        ("stages:\n  - {duration: 5s, users: 0}\n", "stages.yaml:2: users must be a whole"),
-        ("stages:\n  - {duration: 5s, usres: 3}\n", "stages.yaml:2: unknown stage key 'usres'"),
-    ],
-)
-def test_a_profile_that_makes_no_sense_exits_2(
-    server: PlainServer, tmp_path: Path, text: str, message: str
-) -> None:
-    """A bad stage is one line with its line number, exit 2, before any request."""
+def test_a_profile_that_makes_no_sense_exits_2(server: PlainServer, tmp_path: Path) -> None:
+    """Locust exits 2 on a bad stage, with one line naming it, before any request and without
+    a traceback (tests/test_load_profile.py pins each message)."""
     profile = tmp_path / "stages.yaml"
-    profile.write_text(text)
+    profile.write_text("stages:\n  - {duration: 5s, usres: 3}\n")
     done, rows = locust(tmp_path, write_spec(tmp_path), server.url, "--load-profile", str(profile))
     assert done.returncode == 2
-    assert message in done.stderr, done.stderr[-2000:]
+    assert "stages.yaml:2: unknown stage key 'usres'" in done.stderr, done.stderr[-2000:]
     assert "Traceback" not in done.stderr and not rows
 
 
 def test_arrival_rate_is_kept_whatever_the_latency(server: PlainServer, tmp_path: Path) -> None:
-    """--arrival-rate 20/s, 200 ms answers, 5 s: about 100 iterations, with enough users."""
+    """--arrival-rate 20/s, 200 ms answers, 5 s: about 100 iterations in real time, with enough
+    users; the summary line is logged when Locust quits."""
     spec = write_spec(tmp_path, "slow", params='{ms: "200"}')
     done, rows = locust(tmp_path, spec, server.url, "-u", "10", "-r", "10", "-t", "5s",
                         "--arrival-rate", "20/s")  # fmt: skip
@@ -202,41 +166,6 @@ def test_arrival_rate_is_kept_whatever_the_latency(server: PlainServer, tmp_path
     assert 90 <= rows[("GET", "/slow")].requests <= 110
     assert "arrival rate: target 20/s" in done.stderr
     assert "NOT reached" not in done.stderr
-
-
-def test_arrival_rate_not_reached_is_said(server: PlainServer, tmp_path: Path) -> None:
-    """Two users cannot make 20 iterations a second of 200 ms: a warning and the summary say so."""
-    spec = write_spec(tmp_path, "slow", params='{ms: "200"}')
-    done, rows = locust(tmp_path, spec, server.url, "-u", "2", "-r", "2", "-t", "7s",
-                        "--arrival-rate", "20/s")  # fmt: skip
-    assert "the target was NOT reached" in done.stderr, done.stderr[-2000:]
-    assert "the arrival rate is not kept" in done.stderr
-    assert rows[("GET", "/slow")].requests < 70
-
-
-def test_arrival_rate_adds_users_while_it_falls_behind(server: PlainServer, tmp_path: Path) -> None:
-    """One user cannot make 20 iterations a second of 200 ms: users are added until it can."""
-    spec = write_spec(tmp_path, "slow", params='{ms: "200"}')
-    done, rows = locust(tmp_path, spec, server.url, "-u", "1", "-r", "1", "-t", "8s",
-                        "--arrival-rate", "20/s", "--max-users", "8")  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "the arrival rate is behind" in done.stderr
-    assert "1 -> " in done.stderr
-    counts = user_counts(tmp_path / "run_stats_history.csv")
-    assert counts[0] <= 1 and 4 <= max(counts) <= 8, counts
-    assert "NOT reached" not in done.stderr
-    assert 130 <= rows[("GET", "/slow")].requests <= 170
-
-
-def test_arrival_rate_adds_no_more_than_max_users(server: PlainServer, tmp_path: Path) -> None:
-    """Three users at most cannot make 20 a second of 200 ms: the summary says so."""
-    spec = write_spec(tmp_path, "slow", params='{ms: "200"}')
-    done, rows = locust(tmp_path, spec, server.url, "-u", "1", "-r", "1", "-t", "6s",
-                        "--arrival-rate", "20/s", "--max-users", "3")  # fmt: skip
-    assert "-> 3 users (--max-users 3)" in done.stderr, done.stderr[-2000:]
-    assert max(user_counts(tmp_path / "run_stats_history.csv")) == 3
-    assert "the target was NOT reached" in done.stderr
-    assert rows[("GET", "/slow")].requests < 6 * 3 * 5 + 5
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -258,21 +187,12 @@ class _Recorder(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def data_spec(folder: Path, mode: str = "unique") -> Path:
-    """A spec that sends each row's email, with a 5-row CSV beside it."""
+def data_spec(folder: Path) -> Path:
+    """A spec that sends each row's email once (`mode: unique`), with a 5-row CSV beside it."""
     emails = [f"client{n}@example.com" for n in range(5)]
     (folder / "clients.csv").write_text("email,name\n" + "".join(f"{e},N\n" for e in emails))
-    front = f"data: {{file: clients.csv, mode: {mode}}}"
+    front = "data: {file: clients.csv, mode: unique}"
     return write_spec(folder, front=front, params='{email: "{{email}}"}')
-
-
-def test_unique_rows_are_sent_once_each(tmp_path: Path) -> None:
-    """`mode: unique`: each of 5 rows is sent exactly once, then the run ends by itself."""
-    _Recorder.received = Counter()
-    with serving(_Recorder) as url:
-        done, _ = locust(tmp_path, data_spec(tmp_path), url, "-u", "3", "-r", "3", "-t", "30s")
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert _Recorder.received == Counter({f"client{n}@example.com": 1 for n in range(5)})
 
 
 def distributed(
@@ -334,7 +254,8 @@ def distributed(
 
 
 def test_unique_rows_across_two_workers(tmp_path: Path) -> None:
-    """A master and two workers: still each row once (worker i takes rows i, i+2, ...)."""
+    """A master and two workers: each row is sent once in all, and the workers' `done`
+    messages end the run by themselves."""
     _Recorder.received = Counter()
     with serving(_Recorder) as url:
         code, errors = distributed(tmp_path, data_spec(tmp_path), url, "-u", "4", "-t", "30s")
@@ -372,8 +293,9 @@ def _slow(client_id, data, **_):
 def test_a_busy_worker_loses_no_request(
     server: PlainServer, tmp_path: Path, ending: list[str]
 ) -> None:
-    """A worker's figures reach the master when it stops, not on quit (CI lost 45 of 60
-    requests on a busy machine: the master waits 0.5 s for the reports sent on quit)."""
+    """A worker's figures reach the master when it stops, not on quit, whether iterations or
+    -t end the run (CI lost 45 of 60 requests on a busy machine: the master waits 0.5 s for the
+    reports sent on quit)."""
     locustfile = tmp_path / "slow_to_quit.py"
     locustfile.write_text(SLOW_TO_QUIT, encoding="utf-8")
     spec = write_spec(tmp_path, front="thinkTime: 20ms")
@@ -390,7 +312,8 @@ def test_a_busy_worker_loses_no_request(
 
 
 def test_iterations_and_stages_across_two_workers(server: PlainServer, tmp_path: Path) -> None:
-    """--iterations over two workers is exact; a profile's stages run on the workers."""
+    """--iterations over two workers is exact (each takes its share from the master's message);
+    a profile's stages, run by the master, start and stop users on the workers."""
     spec = write_spec(tmp_path, front="thinkTime: 200ms")
     code, errors = distributed(tmp_path, spec, server.url, "-u", "6", "-t", "60s",
                                "--iterations", "60")  # fmt: skip
@@ -408,7 +331,8 @@ def test_iterations_and_stages_across_two_workers(server: PlainServer, tmp_path:
 
 
 def test_arrival_rate_adds_users_across_two_workers(server: PlainServer, tmp_path: Path) -> None:
-    """The master adds users from its workers' missed starts, at most --max-users in all."""
+    """The workers' reports carry their missed starts to the master, which adds users (spread
+    by Locust over the workers) while the rate falls behind, at most --max-users in all."""
     spec = write_spec(tmp_path, "slow", params='{ms: "200"}')
     code, errors = distributed(tmp_path, spec, server.url, "-u", "2", "-t", "10s",
                                "--arrival-rate", "20/s", "--max-users", "8")  # fmt: skip
@@ -420,7 +344,8 @@ def test_arrival_rate_adds_users_across_two_workers(server: PlainServer, tmp_pat
 
 
 def test_workers_take_the_masters_think_time(server: PlainServer, tmp_path: Path) -> None:
-    """--think-time given to the master alone: four users on two workers make about 24 in 6 s."""
+    """--think-time given to the master alone reaches the workers with their share, and their
+    users really wait: four users on two workers make about 24 iterations in 6 s."""
     spec = write_spec(tmp_path)
     code, errors = distributed(tmp_path, spec, server.url, "-u", "4", "-t", "6s",
                                "--think-time", "1s")  # fmt: skip
@@ -430,7 +355,8 @@ def test_workers_take_the_masters_think_time(server: PlainServer, tmp_path: Path
 
 
 def test_a_bad_think_time_is_a_validation_error_with_its_line(tmp_path: Path) -> None:
-    """`thinkTime: 2 seconds` is an error at its line; `loadspec validate` exits non-zero."""
+    """`thinkTime: 2 seconds` is an error at its line; the `loadspec validate` process exits
+    non-zero."""
     spec = write_spec(tmp_path, front="thinkTime: 2 seconds")
     done = subprocess.run(
         ["loadspec", "validate", str(spec)], capture_output=True, text=True, check=False
@@ -440,7 +366,8 @@ def test_a_bad_think_time_is_a_validation_error_with_its_line(tmp_path: Path) ->
 
 
 def test_messages_locustfile_runs_at_the_gateways_tier(tmp_path: Path) -> None:
-    """By default messages.py starts 2 iterations a second in all: under 8 requests a second."""
+    """By default the messages locustfile runs at the gateway's tier, 2 iterations a second in
+    all: under 8 requests a second in a real run."""
     env = {k: v for k, v in os.environ.items() if k != "LOADSPEC_DEFAULT_ARRIVAL_RATE"}
     done = subprocess.run(
         [*LOCUST, "-f", "locustfiles/messages.py", "--headless", "-u", "5", "-r", "5", "-t", "6s",
