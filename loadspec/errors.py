@@ -9,6 +9,8 @@ The tree (user-facing classes are exported by `loadspec`; the rest subclass them
     │   ├── StubConfigError       (loadspec.stub) an option of the embedded gateway
     │   ├── ConformanceError      (loadspec.contract.conformance) a bad sample rate
     │   ├── ApiValidationError    (loadspec.inputs.api_validation) the authors' configuration
+    │   ├── FileRefused           (loadspec.files) a file outside the spec tree, not a regular
+    │   │                         file, or over its cap
     │   └── FuzzError             (loadspec.fuzz.engine) a bad fuzzing option
     ├── ContractError             a contract file cannot be read, or is no Swagger/OpenAPI
     ├── TemplateError             a template or JSONPath that cannot be used

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from loadspec.contract.locate import resolve_contract_path
 from loadspec.contract.lookup import (
     Contract,
     ContractError,
@@ -17,9 +19,9 @@ from loadspec.contract.lookup import (
     Operation,
     clear_cache,
     load_contract,
-    resolve_contract_path,
 )
 from loadspec.errors import LoadspecError
+from loadspec.files import FileRefused, SpecFiles
 
 VCITA = Path(__file__).resolve().parents[1].parent / "shared" / "vcita"
 
@@ -281,7 +283,7 @@ def test_why_not_found_explains_each_kind_of_miss(sessions: Contract) -> None:
             "c.json",
             '{"info": {}, "paths": {}}',
             "not a Swagger/OpenAPI document: no 'swagger' or 'openapi' key "
-            "(expected swagger: '2.0', or openapi: 3.0.x or 3.1.x); top-level keys: info, paths",
+            "(expected swagger: '2.0', or openapi: 3.0.x or 3.1.x)",
         ),
     ],
 )
@@ -346,9 +348,11 @@ def test_cache_remembers_failures(tmp_path: Path) -> None:
 
 @pytest.fixture
 def hub(tmp_path: Path) -> Path:
+    """The authors' checkout: a git repository (so its top is the spec tree without --root)."""
     for rel in ("swagger/communication/legacy/communication.json", "mcp_swagger/clients.json"):
         write(tmp_path / rel, {})
     (tmp_path / "workflows" / "clients").mkdir(parents=True)
+    (tmp_path / ".git").mkdir()
     return tmp_path
 
 
@@ -383,10 +387,50 @@ def test_absolute_paths_from_another_machine_resolve_by_longest_tail(hub: Path, 
     assert found == hub / "mcp_swagger/clients.json"
 
 
-def test_absolute_path_that_exists_is_used_as_is(hub: Path, tmp_path_factory: Any) -> None:
-    """An absolute path valid on this machine wins over anything under root."""
+def test_absolute_path_that_exists_is_used_as_is_where_allowed(
+    hub: Path, tmp_path_factory: Any
+) -> None:
+    """An absolute path valid on this machine wins over anything under root when --allow-path
+    names it; otherwise it is read like one from another machine: its tail under the root."""
     elsewhere = write(tmp_path_factory.mktemp("other") / "mcp_swagger" / "clients.json", {})
-    assert resolve_contract_path(str(elsewhere), hub / "s.md", hub) == elsewhere
+    allowed = SpecFiles.of([hub], hub, [elsewhere.parent])
+    assert resolve_contract_path(str(elsewhere), hub / "s.md", hub, allowed) == elsewhere
+    assert resolve_contract_path(str(elsewhere), hub / "s.md", hub) == (
+        hub / "mcp_swagger" / "clients.json"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "with_root"),
+    [
+        ("/etc/passwd", True),
+        ("/etc/passwd", False),
+        ("../" * 12 + "etc/passwd", True),
+        ("../" * 12 + "etc/passwd", False),
+        ("etc/passwd", False),  # found in `/`, an ancestor of every spec
+    ],
+)
+def test_a_file_outside_the_tree_is_refused_not_read(
+    hub: Path, value: str, with_root: bool
+) -> None:
+    """Issue 23: `swagger:` read any file on the machine. Now a file elsewhere, named by an
+    absolute path, by `..` or found above the spec, is refused, saying where the tree is."""
+    spec = hub / "workflows" / "clients" / "s.md"
+    with pytest.raises(FileRefused, match=r"/etc/passwd is outside the spec tree \("):
+        resolve_contract_path(value, spec, hub if with_root else None)
+
+
+def test_a_symlink_out_of_the_tree_and_a_fifo_in_it_are_refused(hub: Path) -> None:
+    """The tree holds real paths: a link inside pointing out is outside; a FIFO is not read."""
+    (hub / "link.json").symlink_to("/proc/self/environ")
+    os.mkfifo(hub / "pipe.json")
+    spec = hub / "workflows" / "clients" / "s.md"
+    with pytest.raises(FileRefused, match=r"proc/.*environ is outside the spec tree"):
+        resolve_contract_path("link.json", spec, hub)
+    with pytest.raises(FileRefused, match=r"pipe\.json is a FIFO, not a regular file"):
+        resolve_contract_path("pipe.json", spec, hub)
+    with pytest.raises(ContractError, match="cannot read the file: it is a FIFO"):
+        Contract.from_path(hub / "pipe.json")  # checked before it is opened: no hang
 
 
 @pytest.mark.parametrize(
@@ -402,6 +446,8 @@ def test_without_root_the_nearest_ancestor_holding_the_file_wins(tmp_path: Path)
     """Specs nested in a project find the project's contract, not an outer copy."""
     write(tmp_path / "swagger" / "c.json", {})
     write(tmp_path / "project" / "swagger" / "c.json", {})
+    (tmp_path / ".git").mkdir()  # the trees: the project, and the repository around it
+    (tmp_path / "project" / "pyproject.toml").write_text("", encoding="utf-8")
     spec = tmp_path / "project" / "specs" / "deep" / "s.md"
     assert resolve_contract_path("swagger/c.json", spec, None) == (
         tmp_path / "project" / "swagger" / "c.json"
@@ -429,15 +475,20 @@ def test_lookups_are_memoised_until_the_cache_is_cleared(hub: Path) -> None:
     assert resolve_contract_path("mcp_swagger/clients.json", spec, hub) is None
 
 
-def test_without_root_the_current_directory_is_the_last_resort(
+def test_without_root_the_current_directory_is_the_last_resort_inside_the_tree(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A spec outside the project still finds contracts named relative to where we run."""
+    """A spec outside the project finds contracts named relative to where we run only when
+    --allow-path lets it: the current folder is not its tree."""
     project = tmp_path / "project"
     write(project / "swagger" / "c.json", {})
     monkeypatch.chdir(project)
     spec = tmp_path / "outside" / "s.md"
-    assert resolve_contract_path("swagger/c.json", spec, None) == project / "swagger" / "c.json"
+    with pytest.raises(FileRefused, match="is outside the spec tree"):
+        resolve_contract_path("swagger/c.json", spec, None)
+    allowed = SpecFiles.of([spec], None, [project])
+    found = resolve_contract_path("swagger/c.json", spec, None, allowed)
+    assert found == project / "swagger" / "c.json"
 
 
 # --- the real corpus -----------------------------------------------------------------------
@@ -576,8 +627,10 @@ def test_resolving_a_thousand_specs_is_fast() -> None:
     """The lookup runs once per spec; 1,000 of them must not cost seconds."""
     named = [(p, str(fm["swagger"])) for p, fm in corpus_specs() if fm.get("swagger")]
     clear_cache()
+    # The corpus as its authors' checkout (a git repository) has it: its top is the spec tree.
+    tree = SpecFiles((VCITA.resolve(),))
     started = time.perf_counter()
-    found = [resolve_contract_path(v, p, None) for p, v in (named * 13)[:1000]]
+    found = [resolve_contract_path(v, p, None, tree) for p, v in (named * 13)[:1000]]
     assert time.perf_counter() - started < 1.0
     # Without a root, each spec's nearest ancestor holding the file is the corpus root itself.
     assert found[: len(named)] == [resolve_contract_path(v, p, VCITA) for p, v in named]

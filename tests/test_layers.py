@@ -36,7 +36,7 @@ class Layer:
 LAYERS = (
     Layer(
         "core",
-        ("loadspec", "loadspec._lazy", "loadspec.errors", "loadspec.rows"),
+        ("loadspec", "loadspec._lazy", "loadspec.errors", "loadspec.files", "loadspec.rows"),
         never=(*HTTP, *HEAVY, "yaml"),
     ),
     Layer(

@@ -57,6 +57,18 @@ CASES: dict[str, list[tuple[int, str, str]]] = {
     "swagger_missing": [(3, "warning", "swagger file 'swagger/nowhere.json' not found beside the "
                                        "spec or in any folder above it: the spec runs, but "
                                        "fuzzing and contract checks leave it out")],
+    # Issue 23: files a spec names stay in the spec tree (here the checkout, with its
+    # pyproject.toml); what is elsewhere is refused unread, whichever way it is named.
+    "swagger_outside": [(3, "error", "swagger file '/etc/passwd' is not read: /etc/passwd is "
+                                     "outside the spec tree (")],
+    "swagger_escapes": [(3, "error", "etc/passwd' is not read: /etc/passwd is outside the "
+                                     "spec tree (")],
+    "data_outside": [(4, "error", "data file '/etc/passwd' is not read: /etc/passwd is outside "
+                                  "the spec tree (")],
+    "file_fields_environ": [(37, "error", "file_fields file '/proc/self/environ' cannot be "
+                                          "sent: /proc/")],
+    "file_fields_device": [(38, "error", "dev/zero' cannot be sent: /dev/zero is outside the "
+                                         "spec tree (")],
     "endpoint_not_in_contract": [(2, "error", "endpoint POST /business/communication/sessions "
                                               "is not in contract.json")],
     "python_tag": [(17, "error", "unsupported YAML tag 'tag:yaml.org,2002:python/object/apply:"

@@ -10,6 +10,6 @@ __all__ = ["check_options"]
 
 
 def check_options(settings: RunSettings) -> CheckOptions:
-    """CheckOptions from --root and the known run variables (declared ones too)."""
+    """CheckOptions from --root, --allow-path and the known run variables (declared ones too)."""
     known = settings.inputs.variables.for_checks(SOURCE_CONFIG_NAMES)
-    return CheckOptions(variables=known, root=settings.root)
+    return CheckOptions(variables=known, root=settings.root, files=settings.files)

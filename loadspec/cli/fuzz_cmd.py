@@ -38,6 +38,7 @@ def run(settings: RunSettings) -> int:
         settings.root,
         settings.include_skipped,
         settings.inputs.ref_bases,
+        settings.files,
     )
     plan = plan_fuzz(results, options)
     if settings["dry_run"]:

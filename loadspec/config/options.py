@@ -61,11 +61,22 @@ _SPECS = (
     ),
     Option(
         "--root",
-        "where the specs' swagger: paths resolve (default: the nearest folder above each spec "
-        "that holds the named file)",
+        "where the specs' swagger: paths resolve, and the spec tree (default: the nearest folder "
+        "above each spec that holds the named file)",
         SPECS,
         parse=units.parse_path,
         metavar="DIR",
+        group="specs",
+    ),
+    Option(
+        "--allow-path",
+        "a file or folder outside the spec tree that specs may name in swagger:, data: and "
+        "file_fields: (repeatable; the spec tree is --root, else the nearest folder above the "
+        "specs with pyproject.toml or .git, else the folder named)",
+        SPECS,
+        Kind.REPEAT,
+        parse=units.parse_path,
+        metavar="PATH",
         group="specs",
     ),
     Option(

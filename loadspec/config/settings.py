@@ -21,6 +21,7 @@ from loadspec.config.table import Command, Option
 from loadspec.config.units import parse_size
 from loadspec.contract.bundle import RefBases
 from loadspec.errors import ConfigError
+from loadspec.files import SpecFiles, check_input, check_output
 from loadspec.inputs.api_validation import (
     ApiValidationConfig,
     RateLimit,
@@ -97,6 +98,7 @@ class RunSettings:
         values: every option the command takes, parsed, by field (`values["max_examples"]`).
         specs: spec files or folders.
         root: where swagger: paths resolve (None: the nearest folder rule).
+        files: where the files specs name may be: the spec trees and --allow-path.
         inputs: run variables, the api-validation configuration's host, tokens and rateLimit,
             the `$ref` bases.
         fallback_host: host for useFallback steps (the option, else the configuration's).
@@ -111,6 +113,7 @@ class RunSettings:
     values: Mapping[str, Any] = field(default_factory=dict)
     specs: tuple[Path, ...] = ()
     root: Path | None = None
+    files: SpecFiles = field(default_factory=SpecFiles)
     inputs: RunInputs = field(default_factory=RunInputs)
     fallback_host: str | None = None
     allowed: AllowList = field(default_factory=AllowList)
@@ -201,6 +204,7 @@ class RunSettings:
             values=values,
             specs=chosen,
             root=values.get("root"),
+            files=SpecFiles.of(chosen, values.get("root"), values.get("allow_path", ())),
             inputs=inputs,
             fallback_host=values.get("fallback_host") or inputs.fallback_host,
             allowed=AllowList.of(values.get("allow_host", ())),
@@ -222,11 +226,15 @@ class RunSettings:
             raise ConfigError(
                 "--max-regression needs --baseline FILE (a previous run's --json-file)"
             )
-        baseline = self.values.get("baseline")
-        if baseline and not Path(baseline).is_file():
-            raise ConfigError(f"--baseline {baseline}: no such file")
+        if self.baseline is not None:
+            check_input(self.baseline, "--baseline")
+        if self.junit is not None:
+            check_output(self.junit, "--junit")
         if self.root is not None and not self.root.is_dir():
             raise ConfigError(f"--root {self.root}: no such folder")
+        for allowed in self.values.get("allow_path", ()):
+            if not allowed.exists():
+                raise ConfigError(f"--allow-path {allowed}: no such file or folder")
         return self
 
 

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import enum
-import functools
 import json
-import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from loadspec.contract.bundle import RefBases, bundle
+from loadspec.contract.locate import forget_lookups
 from loadspec.errors import ContractError, did_you_mean
+from loadspec.files import FileRefused, read_regular
 
 __all__ = [
     "Contract",
@@ -24,7 +24,6 @@ __all__ = [
     "Operation",
     "clear_cache",
     "load_contract",
-    "resolve_contract_path",
 ]
 
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -32,7 +31,7 @@ _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tr
 _SWAGGER2_ONLY_KEYS = ("basePath", "host", "definitions", "securityDefinitions")
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TEMPLATE = re.compile(r"\{+[^{}/]*\}+")
-_WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]|\\")
+_QUOTED = re.compile(r"\s*('[^']*'|\"[^\"]*\")")
 
 
 class ContractVersion(enum.StrEnum):
@@ -111,9 +110,13 @@ class Contract:
         """Read and parse a JSON or YAML contract file."""
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ContractError(path, f"cannot read the file: {exc}") from None
+            text = read_regular(path).decode("utf-8-sig")
+        except FileRefused as exc:
+            raise ContractError(path, f"cannot read the file: it {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise ContractError(
+                path, f"cannot read the file: not UTF-8 (byte {exc.start + 1})"
+            ) from None
         return cls.from_text(text, path, bases)
 
     @classmethod
@@ -204,55 +207,12 @@ def clear_cache() -> None:
     _LOADED.clear()
     _FAILED.clear()
     _RESOLVED.clear()
-    _is_file.cache_clear()
-    _resolve.cache_clear()
+    forget_lookups()
 
 
 _LOADED: dict[tuple[Path, RefBases], Contract] = {}
 _FAILED: dict[tuple[Path, RefBases], str] = {}
 _RESOLVED: dict[str, Path] = {}
-
-
-def resolve_contract_path(value: str, spec_path: Path, root: Path | None) -> Path | None:
-    """The contract file a spec's `swagger:` value names, or None if no such file exists."""
-    clean = os.path.expanduser(value.strip().strip("\"'`").strip())
-    if not clean:
-        return None
-    if root is not None:
-        found = _resolve(clean, (str(root),))
-    else:
-        ancestors = Path(spec_path).absolute().parents
-        found = _resolve(clean, (*map(str, ancestors), os.getcwd()))
-    return Path(found) if found else None
-
-
-@functools.lru_cache(maxsize=4096)
-def _resolve(clean: str, dirs: tuple[str, ...]) -> str | None:
-    tail_parts, absolute = _split_value(clean)
-    if absolute and _is_file(clean):
-        return clean
-    # Absolute paths come from other machines: the longest tail that exists here is the file meant,
-    # and a longer tail under a farther directory is better evidence than a bare name nearby.
-    tails = [tail_parts[i:] for i in range(len(tail_parts))] if absolute else [tail_parts]
-    for tail in tails:
-        for directory in dirs:
-            candidate = os.path.join(directory, *tail)
-            if _is_file(candidate):
-                return candidate
-    return None
-
-
-@functools.lru_cache(maxsize=65536)
-def _is_file(path: str) -> bool:
-    return os.path.isfile(path)
-
-
-def _split_value(clean: str) -> tuple[tuple[str, ...], bool]:
-    pure: PurePosixPath | PureWindowsPath
-    pure = PureWindowsPath(clean) if _WINDOWS_PATH.search(clean) else PurePosixPath(clean)
-    if pure.anchor:
-        return pure.parts[1:], True
-    return pure.parts, False
 
 
 def _parse_json(text: str, path: Path) -> object:
@@ -272,9 +232,14 @@ def _parse_yaml(text: str, path: Path) -> object:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ContractError(path, f"invalid YAML{where}: {exc.problem}") from None
+        raise ContractError(path, f"invalid YAML{where}: {_unquoted(exc.problem)}") from None
     except (yaml.YAMLError, RecursionError) as exc:
         raise ContractError(path, f"invalid YAML: {exc or 'nested too deeply'}") from None
+
+
+def _unquoted(problem: str | None) -> str:
+    """A YAML error without the text it quotes (an alias, a tag): the file may not be a contract."""
+    return _QUOTED.sub("", problem or "").strip() or "cannot be parsed"
 
 
 def _detect_version(data: Mapping[str, Any], path: Path) -> tuple[ContractVersion, tuple[str, ...]]:
@@ -296,11 +261,9 @@ def _detect_version(data: Mapping[str, Any], path: Path) -> tuple[ContractVersio
         return ContractVersion.SWAGGER2, (
             f"no 'swagger' key; read as Swagger 2.0 because it has {', '.join(marks)}",
         )
-    keys = ", ".join(map(str, data)) or "none"
+    # Its keys are not quoted: the file may be anything (a spec named it), secrets included.
     raise ContractError(
-        path,
-        f"not a Swagger/OpenAPI document: no 'swagger' or 'openapi' key ({expected}); "
-        f"top-level keys: {keys}",
+        path, f"not a Swagger/OpenAPI document: no 'swagger' or 'openapi' key ({expected})"
     )
 
 

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from loadspec.contract.bundle import RefBases
+from loadspec.contract.locate import resolve_contract_path
 from loadspec.contract.lookup import (
     Contract,
     ContractError,
     Operation,
     load_contract,
-    resolve_contract_path,
 )
+from loadspec.files import FileRefused, SpecFiles
 from loadspec.fuzz.document import for_schemathesis, outside_ref, shared_parameters
 from loadspec.fuzz.pins import Pins, pins_for
 from loadspec.inputs.credentials import Credentials
@@ -136,6 +137,7 @@ class PlanOptions:
         root: where `swagger:` paths resolve (None: above each spec).
         include_skipped: also fuzz specs whose status does not run by default.
         ref_bases: where published `$ref`s are read from (default: the authors' prefix).
+        files: where the contracts specs name may be (None: each spec's tree, or `root`).
     """
 
     credentials: Credentials
@@ -143,6 +145,7 @@ class PlanOptions:
     root: Path | None = None
     include_skipped: bool = False
     ref_bases: RefBases | None = None
+    files: SpecFiles | None = None
 
 
 def plan_fuzz(results: Iterable[SpecResult], options: PlanOptions) -> FuzzPlan:
@@ -234,7 +237,10 @@ def _operation(spec: Spec, options: PlanOptions) -> tuple[Contract, Operation] |
     if not spec.swagger:
         return "no `swagger:` in its front matter: no contract to fuzz against"
     root = options.root
-    path = resolve_contract_path(spec.swagger, spec.path, root)
+    try:
+        path = resolve_contract_path(spec.swagger, spec.path, root, options.files)
+    except FileRefused as exc:
+        return f"contract file {spec.swagger!r} is not read: {exc}"
     if path is None:
         where = f"under --root {root}" if root else "above the spec or in the current folder"
         return f"contract file {spec.swagger!r} not found {where}"

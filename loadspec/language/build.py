@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from loadspec.files import SpecFiles
 from loadspec.language.data import read_data
 from loadspec.language.loader import PREREQUISITES, TEST_REQUEST, RawSpec
 from loadspec.language.model import (
@@ -50,9 +51,12 @@ def parse_endpoint(text: str) -> Endpoint | str:
     return Endpoint(known, path)
 
 
-def build_spec(raw: RawSpec, path: Path) -> Spec | None:
-    """The model of `raw`; problems are added to `raw.problems`; None when nothing usable."""
-    return _Builder(raw).spec(path)
+def build_spec(raw: RawSpec, path: Path, files: SpecFiles | None = None) -> Spec | None:
+    """The model of `raw`; problems are added to `raw.problems`; None when nothing usable.
+
+    `files`: where the files it names may be (default: the spec's own tree).
+    """
+    return _Builder(raw, path, files or SpecFiles.of([path])).spec(path)
 
 
 class _Builder(StepReader):
@@ -107,7 +111,7 @@ class _Builder(StepReader):
             test_request_steps=mode,
             unrun=unrun,
             pace=read_pace(self, front),
-            data=read_data(self, front, path),
+            data=read_data(self, front, path, self.files),
             meta=dict(front),
             source=self.raw.source,
         )

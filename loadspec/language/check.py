@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadspec.contract.lookup import ContractError, load_contract, resolve_contract_path
+from loadspec.contract.locate import resolve_contract_path
+from loadspec.contract.lookup import ContractError, load_contract
 from loadspec.errors import Severity, did_you_mean
+from loadspec.files import FileRefused, SpecFiles
 from loadspec.language.loader import RawSpec
 from loadspec.language.model import Spec, Step
 from loadspec.language.sourcemap import Location
@@ -39,11 +41,14 @@ class CheckOptions:
             without a value, and are recorded as needing one.
         root: where `swagger:` paths resolve; None for the nearest ancestor rule.
         contracts: whether to open contract files at all.
+        files: where the files a spec names may be (None: the spec trees of the paths read,
+            or `root`; `loadspec.files.SpecFiles`).
     """
 
     variables: frozenset[str] = field(default_factory=frozenset)
     root: Path | None = None
     contracts: bool = True
+    files: SpecFiles | None = None
 
 
 def check_spec(spec: Spec, raw: RawSpec, options: CheckOptions) -> None:
@@ -51,7 +56,8 @@ def check_spec(spec: Spec, raw: RawSpec, options: CheckOptions) -> None:
     _check_templates(spec, raw, options.variables)
     _check_main_request(spec, raw)
     if options.contracts:
-        _check_contract(spec, raw, options.root)
+        files = options.files or SpecFiles.of([spec.path], options.root)
+        _check_contract(spec, raw, options.root, files)
 
 
 def _check_templates(spec: Spec, raw: RawSpec, variables: frozenset[str]) -> None:
@@ -188,10 +194,14 @@ def _same_path(step_path: str, endpoint_path: str) -> bool:
     )
 
 
-def _check_contract(spec: Spec, raw: RawSpec, root: Path | None) -> None:
+def _check_contract(spec: Spec, raw: RawSpec, root: Path | None, files: SpecFiles) -> None:
     if not spec.swagger:
         return
-    path = resolve_contract_path(spec.swagger, spec.path, root)
+    try:
+        path = resolve_contract_path(spec.swagger, spec.path, root, files)
+    except FileRefused as exc:
+        raw.problem(("swagger",), f"swagger file {spec.swagger!r} is not read: {exc}")
+        return
     if path is None:
         where = f"under {root}" if root else "beside the spec or in any folder above it"
         raw.problem(

@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from loadspec.contract.lookup import resolve_contract_path
+from loadspec.contract.locate import resolve_contract_path
 from loadspec.errors import ConfigError
+from loadspec.files import FileRefused, SpecFiles, read_regular
 from loadspec.language.model import DataMode, DataScope, DataSource
 from loadspec.language.values import ValueReader, unknown
 
@@ -21,13 +22,22 @@ _EXHAUSTED = ("stop", "wrap")
 
 def read_rows(path: Path) -> list[dict[str, str]]:
     """Every row of a CSV file (header row first) or a JSON lines file (`.jsonl`)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    return _rows(path, _text(path))
+
+
+def _rows(path: Path, text: str) -> list[dict[str, str]]:
     if path.suffix in (".jsonl", ".ndjson"):
         return [_json_row(path, n, line) for n, line in enumerate(text.splitlines(), 1) if line]
     return [dict(row) for row in csv.DictReader(text.splitlines())]
+
+
+def _text(path: Path) -> str:
+    try:
+        return read_regular(path).decode("utf-8-sig")
+    except FileRefused as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start + 1})") from None
 
 
 def _json_row(path: Path, number: int, line: str) -> dict[str, str]:
@@ -41,18 +51,20 @@ def _json_row(path: Path, number: int, line: str) -> dict[str, str]:
 
 
 def _columns(path: Path) -> tuple[str, ...]:
-    rows = read_rows(path)
+    text = _text(path)
+    rows = _rows(path, text)
     if path.suffix in (".jsonl", ".ndjson"):
         return tuple(dict.fromkeys(k for row in rows for k in row))
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        header = next(csv.reader(handle), [])
+    header = next(csv.reader(text.splitlines()), [])
     if not rows:
         raise ConfigError(f"{path}: no rows under the header row")
     return tuple(name.strip() for name in header if name.strip())
 
 
-def read_data(reader: ValueReader, front: Mapping[str, Any], spec: Path) -> DataSource | None:
-    """The front matter's `data:` mapping, its file found and its header read."""
+def read_data(
+    reader: ValueReader, front: Mapping[str, Any], spec: Path, files: SpecFiles
+) -> DataSource | None:
+    """The front matter's `data:` mapping, its file found (in `files`) and its header read."""
     value = front.get("data")
     if value is None:
         return None
@@ -64,7 +76,11 @@ def read_data(reader: ValueReader, front: Mapping[str, Any], spec: Path) -> Data
     if not where:
         reader.error(("data",), "data needs a file: (a CSV file with a header row)")
         return None
-    path = resolve_contract_path(where, spec, None)
+    try:
+        path = resolve_contract_path(where, spec, None, files)
+    except FileRefused as exc:
+        reader.error(("data", "file"), f"data file {where!r} is not read: {exc}")
+        return None
     if path is None:
         reader.error(("data", "file"), f"data file {where!r} not found beside the spec or above")
         return None

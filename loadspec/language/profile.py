@@ -10,11 +10,13 @@ from typing import Any
 
 from loadspec.config.units import parse_duration, parse_rate
 from loadspec.errors import ConfigError
+from loadspec.files import FileRefused, read_regular
 from loadspec.language.sourcemap import Location, SourceMap, format_location
 from loadspec.language.values import unknown
 
 __all__ = ["Profile", "Stage", "load_profile", "profile_from"]
 
+_MAX_BYTES = 2**20  # a profile is a few stages: anything bigger is not one
 _KEYS = {
     None: frozenset({"duration", "users", "spawn_rate", "rate"}),
     "steady": frozenset({"shape", "duration", "users", "spawn_rate"}),
@@ -66,9 +68,11 @@ def load_profile(path: Path) -> Profile:
     from loadspec.language.yamlmarks import load_marked
 
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"--load-profile {path}: cannot be read ({exc.strerror})") from None
+        text = read_regular(path, _MAX_BYTES).decode("utf-8")
+    except FileRefused as exc:
+        raise ConfigError(f"--load-profile {path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"--load-profile {path}: not UTF-8 (byte {exc.start + 1})") from None
     marked = load_marked(text)
     if marked.problems:
         raise ConfigError(f"{path}:{marked.problems[0].line}: {marked.problems[0].message}")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from loadspec.errors import LoadspecError, Problem, Severity, SpecError
+from loadspec.files import SpecFiles
 from loadspec.language.build import build_spec
 from loadspec.language.check import CheckOptions, check_spec
 from loadspec.language.loader import decode, parse_text
@@ -98,9 +99,10 @@ def load_text(
     raw = parse_text(text, str(path))
     if in_folder and raw.no_front_matter:
         return _not_a_spec(path, "no front matter")
-    spec = build_spec(raw, path)
+    options = _with_files(options or CheckOptions(), [path])
+    spec = build_spec(raw, path, options.files)
     if spec is not None:
-        check_spec(spec, raw, options or CheckOptions())
+        check_spec(spec, raw, options)
     problems = sorted(raw.problems, key=lambda p: (p.line, not p.is_error))
     return SpecResult(path, spec, tuple(problems), frozenset(raw.needs))
 
@@ -151,10 +153,19 @@ def _found(paths: Iterable[Path]) -> dict[Path, bool]:
 
 def load_specs(paths: Iterable[Path], options: CheckOptions | None = None) -> list[SpecResult]:
     """Every spec file under `paths`, loaded and checked, then checked against each other."""
-    found = _found(paths)
+    named = list(paths)
+    found = _found(named)
+    options = _with_files(options or CheckOptions(), named)
     with _cycle_collector_paused():
         results = [load_spec(path, options, in_folder=folder) for path, folder in found.items()]
     return _same_operation(results)
+
+
+def _with_files(options: CheckOptions, named: list[Path]) -> CheckOptions:
+    """The options with where spec-named files may be: given, or the trees of `named`."""
+    if options.files is not None:
+        return options
+    return replace(options, files=SpecFiles.of(named, options.root))
 
 
 @contextmanager

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from loadspec.files import MAX_UPLOAD_BYTES, SpecFiles
 from loadspec.language.loader import RawSpec
 from loadspec.language.model import (
     Expect,
@@ -40,9 +42,11 @@ class StepReader(ValueReader):
     """Reads `steps:` lists; step ids are unique within each block (the source system uses
     them only in logs, and repeats them across Prerequisites and Test Request)."""
 
-    def __init__(self, raw: RawSpec) -> None:
+    def __init__(self, raw: RawSpec, path: Path, files: SpecFiles) -> None:
         super().__init__(raw)
         self.step_ids: dict[tuple[str | int, str], int] = {}
+        self.folder = path.parent  # where file_fields paths start
+        self.files = files
 
     def steps(self, section: str) -> tuple[Step, ...]:
         if section not in self.raw.blocks or section in self.raw.broken:
@@ -251,6 +255,8 @@ class StepReader(ValueReader):
 
     def file_fields(self, location: Location, value: Any) -> tuple[FileField, ...]:
         if isinstance(value, Mapping):
+            for name, where in value.items():
+                self.sent_file((*location, name), where)
             return tuple(FileField(str(k), str(v)) for k, v in value.items())
         entries = value if isinstance(value, list) else [] if value is None else None
         if entries is None or not all(
@@ -262,12 +268,24 @@ class StepReader(ValueReader):
                 "with field_name and file_path",
             )
             return ()
+        for index, entry in enumerate(entries):
+            self.sent_file((*location, index, "file_path"), entry["file_path"])
         return tuple(
             FileField(
                 str(e["field_name"]), str(e["file_path"]), e.get("filename"), e.get("content_type")
             )
             for e in entries
         )
+
+    def sent_file(self, location: Location, value: Any) -> None:
+        """A file_fields file: a regular file in the spec tree, of at most MAX_UPLOAD_BYTES (one
+        missing is the step's failure when it runs, as the source system's tool has it)."""
+        path = self.folder / str(value)
+        why = self.files.refusal(path)
+        if why is None and path.is_file() and path.stat().st_size > MAX_UPLOAD_BYTES:
+            why = f"it holds more than {MAX_UPLOAD_BYTES // 2**20} MiB, the most file_fields sends"
+        if why is not None:
+            self.error(location, f"file_fields file {str(value)!r} cannot be sent: {why}")
 
     def content_type(self, location: Location, value: Mapping[str, Any]) -> str:
         raw = value.get("content_type", "json")

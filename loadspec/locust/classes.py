@@ -30,7 +30,7 @@ def user_classes(state: ProcessState, base: type[Any], task: Task) -> dict[str, 
     settings = state.run
     chosen = list(settings.specs)
     known = settings.inputs.variables.for_checks(SOURCE_CONFIG_NAMES) | set(settings.variables)
-    options = CheckOptions(variables=known, contracts=False)
+    options = CheckOptions(variables=known, contracts=False, files=settings.files)
     classes: dict[str, type[Any]] = {}
     invalid: list[str] = []
     for result in load_specs(chosen, options):
@@ -90,6 +90,7 @@ def attach_checks(settings: RunSettings, classes: Iterable[type[Any]]) -> list[t
         settings.root,
         settings.validate_responses,
         settings.inputs.ref_bases,
+        settings.files,
     )
     if unreadable and not settings.allow_invalid:
         raise ConfigError(

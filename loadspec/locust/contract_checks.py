@@ -8,7 +8,9 @@ from pathlib import Path
 
 from loadspec.contract.bundle import RefBases
 from loadspec.contract.conformance import ResponseChecker, Sampler
-from loadspec.contract.lookup import Contract, ContractError, load_contract, resolve_contract_path
+from loadspec.contract.locate import resolve_contract_path
+from loadspec.contract.lookup import Contract, ContractError, load_contract
+from loadspec.files import FileRefused, SpecFiles
 from loadspec.runtime.calls import Reply
 from loadspec.runtime.compiled import CompiledSpec
 
@@ -19,7 +21,11 @@ _PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}")
 
 
 def contract_checks(
-    specs: Iterable[CompiledSpec], root: Path | None, rate: float, bases: RefBases | None = None
+    specs: Iterable[CompiledSpec],
+    root: Path | None,
+    rate: float,
+    bases: RefBases | None = None,
+    files: SpecFiles | None = None,
 ) -> tuple[dict[Path, dict[str, Check]], list[str], list[str]]:
     """Per spec file, a check for every step whose operation a loaded contract documents.
 
@@ -31,7 +37,7 @@ def contract_checks(
     specs = list(specs)
     sampler = Sampler(rate)
     bases = bases or RefBases.of(root=root)
-    contracts, unreadable = _contracts(specs, root, bases)
+    contracts, unreadable = _contracts(specs, root, bases, files)
     notes = [f"{s.spec.path.name}: no swagger: no contract" for s in specs if not s.spec.swagger]
     pool = [c for c in contracts.values() if c is not None]
     checks: dict[Path, dict[str, Check]] = {}
@@ -54,23 +60,25 @@ def contract_checks(
 
 
 def _contracts(
-    specs: list[CompiledSpec], root: Path | None, bases: RefBases
+    specs: list[CompiledSpec], root: Path | None, bases: RefBases, files: SpecFiles | None
 ) -> tuple[dict[Path, Contract | None], list[str]]:
     contracts: dict[Path, Contract | None] = {}
     notes: list[str] = []
     for compiled in specs:
         spec = compiled.spec
-        found = resolve_contract_path(spec.swagger, spec.path, root) if spec.swagger else None
-        if found is None:
-            if spec.swagger:
-                notes.append(f"{spec.path}: no contract file found ({spec.swagger})")
-            contracts[spec.path] = None
+        contracts[spec.path] = None
+        if not spec.swagger:
             continue
         try:
+            found = resolve_contract_path(spec.swagger, spec.path, root, files)
+            if found is None:
+                notes.append(f"{spec.path}: no contract file found ({spec.swagger})")
+                continue
             contracts[spec.path] = load_contract(found, bases)
+        except FileRefused as exc:
+            notes.append(f"{spec.path}: swagger file {spec.swagger!r} is not read: {exc}")
         except ContractError as exc:
             notes.append(f"{spec.path.name}: {exc}")
-            contracts[spec.path] = None
     return contracts, notes
 
 

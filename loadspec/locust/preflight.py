@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, NoReturn
 
 from loadspec.config.settings import RunSettings
 from loadspec.errors import ConfigError, ExitCode
+from loadspec.files import check_output
 from loadspec.inputs.credentials import Credentials
 from loadspec.inputs.targets import preflight_hosts
 from loadspec.language.names import needed_variables
@@ -15,7 +17,18 @@ from loadspec.runtime.compiled import CompiledSpec
 from loadspec.verdicts.baseline import load_baseline
 from loadspec.verdicts.thresholds import check_rows
 
-__all__ = ["check_targets", "known_rows", "preflight", "refuse"]
+__all__ = ["check_outputs", "check_targets", "known_rows", "preflight", "refuse"]
+
+# Locust's report options, and the files each makes (`ending.py` writes them again at the end).
+_OUTPUTS = (
+    ("html_file", "--html", ("",)),
+    ("json_file", "--json-file", (".json",)),
+    (
+        "csv_prefix",
+        "--csv",
+        ("_stats.csv", "_failures.csv", "_exceptions.csv", "_stats_history.csv"),
+    ),
+)
 
 
 def refuse(message: str) -> NoReturn:
@@ -41,6 +54,17 @@ def preflight(settings: RunSettings, specs: Iterable[CompiledSpec]) -> None:
         raise ConfigError(refusal)
     if settings.baseline is not None:
         load_baseline(settings.baseline)
+
+
+def check_outputs(options: Any) -> None:
+    """Every report file Locust and loadspec will write can be written (`ConfigError` at once,
+    rather than after the whole run); --junit is checked with the settings."""
+    if getattr(options, "worker", False):
+        return  # the master writes the reports
+    for field, name, suffixes in _OUTPUTS:
+        given = getattr(options, field, None)
+        for suffix in suffixes if given else ():
+            check_output(Path(f"{given}{suffix}"), name)
 
 
 def known_rows(specs: Iterable[CompiledSpec]) -> set[str]:

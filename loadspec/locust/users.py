@@ -29,7 +29,7 @@ from loadspec.inputs.targets import Origins
 from loadspec.locust.classes import selected, user_classes
 from loadspec.locust.contract_checks import Check
 from loadspec.locust.options import add_arguments, early_options
-from loadspec.locust.preflight import check_targets, refuse
+from loadspec.locust.preflight import check_outputs, check_targets, refuse
 from loadspec.locust.shape import profile_shape
 from loadspec.locust.startup import install
 from loadspec.locust.state import ProcessState
@@ -178,6 +178,7 @@ def spec_users(paths: Iterable[Path | str] | None = None) -> dict[str, type[Any]
         )
         if (line := state.project.elsewhere()) is not None:
             state.notes.append((logging.INFO, line))
+        check_outputs(options)
         classes = user_classes(state, SpecUser, _iteration)
         check_targets(options, state.run, [c.compiled for c in classes.values()])
     except LoadspecError as exc:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from loadspec.errors import LoadspecError
+from loadspec.files import MAX_UPLOAD_BYTES, FileRefused, read_regular
 from loadspec.inputs.credentials import Credentials, token_env
 from loadspec.inputs.masking import mask
 from loadspec.inputs.targets import Origins
@@ -250,9 +251,9 @@ class SpecRunner:
         for entry in compiled.step.file_fields:
             path = self.spec.spec.path.parent / entry.file_path
             try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise _CannotSend(f"file {entry.file_path}: {exc.strerror}") from None
+                data = read_regular(path, MAX_UPLOAD_BYTES)  # never a FIFO or a device
+            except FileRefused as exc:
+                raise _CannotSend(f"file {entry.file_path}: {exc}") from None
             kind = entry.content_type or mimetypes.guess_type(path.name)[0] or _OCTETS
             files[entry.field_name] = (entry.filename or path.name, data, kind)
         return files

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from loadspec.errors import ConfigError
+from loadspec.files import FileRefused, read_regular
 from loadspec.rows import RowKind
 from loadspec.verdicts.stats import RowStats, percentile
 
@@ -73,8 +74,10 @@ class Comparison:
 def load_baseline(path: Path) -> dict[tuple[str, str], Mapping[str, Any]]:
     """The rows of a previous run's --json-file output by (name, method); `ConfigError` if bad."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        data = json.loads(read_regular(path).decode("utf-8"))
+    except FileRefused as exc:
+        raise ConfigError(f"--baseline {path}: not a Locust --json-file output: it {exc}") from None
+    except ValueError as exc:
         raise ConfigError(f"--baseline {path}: not a Locust --json-file output ({exc})") from None
     if not isinstance(data, list):
         raise ConfigError(f"--baseline {path}: not a Locust --json-file output (no list of rows)")

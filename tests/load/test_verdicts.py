@@ -10,6 +10,7 @@ import csv
 import json
 import re
 import shutil
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,6 +106,36 @@ def test_configuration_problems_are_one_line_and_exit_2(
     assert message in done.stderr
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--junit", "{tmp}", "--junit {tmp}: is a folder, not a file it can write"),
+        ("--json-file", "{tmp}/run", "--json-file {tmp}/run.json: is a folder, not a file it"),
+        ("--load-profile", "/dev/zero", "--load-profile /dev/zero: is a character device, not"),
+    ],
+)
+def test_report_and_profile_paths_are_checked_before_the_run(
+    server: PlainServer, tmp_path: Path, option: str, value: str, message: str
+) -> None:
+    """Real process (issue 23): `--junit` naming a folder failed only after the whole run, and
+    `--load-profile /dev/zero` hung; each exits 2 at once, in one line, before any request."""
+    (tmp_path / "run.json").mkdir()  # where --json-file tmp/run would write
+    given = value.format(tmp=tmp_path)
+    started = time.monotonic()
+    done, _ = run_locust(
+        tmp_path,
+        *("-f", "locustfiles/specs.py", "--specs", SECURE, "--host", server.url, *SHORT),
+        *(option, given),
+        env=AUTH,
+        timeout=60,  # a hang fails this test, not the suite
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert time.monotonic() - started < 30
+    assert message.format(tmp=tmp_path) in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not server.hits
 
 
 def test_a_breach_shows_in_every_report(tmp_path: Path) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from loadspec.files import MAX_UPLOAD_BYTES
 from loadspec.inputs.credentials import Credentials
 from loadspec.language import CheckOptions, load_text
 from loadspec.language.model import TokenType
@@ -372,3 +375,44 @@ def test_fallback_steps_go_to_the_fallback_host(server: PlainServer) -> None:
         assert fallback.hits["GET /echo"] == 1
     assert transport.calls[0].use_fallback
     assert server.hits["GET /echo"] == before
+
+
+@pytest.mark.parametrize(
+    ("swap", "why"),
+    [
+        ("fifo", "is a FIFO, not a regular file"),
+        ("device", "is a character device, not a regular file"),
+        ("huge", "holds more than 32 MiB"),
+    ],
+)
+def test_a_file_fields_file_swapped_for_a_fifo_or_device_is_refused_unread(
+    server: PlainServer, tmp_path: Path, swap: str, why: str
+) -> None:
+    """Issue 23: `file_fields: /dev/zero` crashed the user (read until memory ran out), a FIFO
+    blocks it for ever. Validated as a regular file, then swapped: the step fails at once with
+    the reason, and nothing is sent."""
+    upload = tmp_path / "up.bin"
+    upload.write_bytes(b"x")
+    step = """  - id: main_request
+    method: POST
+    path: /echo
+    content_type: multipart
+    file_fields: {attachment: up.bin}
+"""
+    result = load_text(spec_text(step), tmp_path / "s.md", CheckOptions(contracts=False))
+    assert result.ok, result.problems
+    upload.unlink()
+    if swap == "fifo":
+        os.mkfifo(upload)
+    elif swap == "device":
+        upload.symlink_to("/dev/zero")
+    else:
+        with upload.open("wb") as handle:
+            handle.truncate(MAX_UPLOAD_BYTES + 1)
+    transport = RecordingTransport(server.url)
+    run = SpecRunner(compile_spec(result.unwrap()), transport, TOKENS, {})
+    started = time.monotonic()
+    assert not run.iteration()
+    assert time.monotonic() - started < 5
+    assert transport.calls == []
+    assert transport.failures() == [f"main_request: file up.bin: {why}"]
