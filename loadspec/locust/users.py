@@ -17,7 +17,7 @@ from loadspec.config.project import find_project
 from loadspec.config.settings import RunSettings, spec_starts
 from loadspec.config.table import Command
 from loadspec.errors import ConfigError, LoadspecError
-from loadspec.inputs.masking import Masker
+from loadspec.inputs.masking import masker
 from loadspec.locust.classes import selected, user_classes
 from loadspec.locust.contract_checks import Check
 from loadspec.locust.options import add_arguments, early_options
@@ -59,7 +59,7 @@ class SpecUser(FastHttpUser):
         self.runner_ = SpecRunner(
             spec=self.compiled,
             transport=FastHttpTransport(
-                self, settings.fallback_host, pacer=state.pacer, mask=_masker(tokens.secrets)
+                self, settings.fallback_host, pacer=state.pacer, mask=masker(tokens.secrets)
             ),
             tokens=tokens,
             variables=ChainMap(self.row_, dict(variables))
@@ -76,12 +76,6 @@ def _state() -> ProcessState:
     if state is None:
         raise RuntimeError("loadspec: the locustfile has not called spec_users()")
     return state
-
-
-@functools.lru_cache(maxsize=4)
-def _masker(secrets: tuple[str, ...]) -> Masker:
-    """One masker per set of secrets, shared by every user that sends with them."""
-    return Masker(secrets)
 
 
 def _iteration(user: SpecUser) -> None:
