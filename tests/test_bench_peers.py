@@ -55,3 +55,6 @@ def test_engine_bench_writes_both_sides(tmp_path: Path) -> None:
     section = doc.read_text()
     assert re.search(r"\| loadspec `SpecRunner.iteration\(\)` \| \d+\.\d\d \|", section)
     assert re.search(r"\| hand-written equivalent \| \d+\.\d\d \|", section)
+    assert re.search(
+        r"\| the same reply, the token echoed in it \(masked\) \| \d+\.\d\d \|", section
+    )

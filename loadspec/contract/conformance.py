@@ -17,7 +17,7 @@ import json
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from jsonschema.exceptions import UnknownType, ValidationError
 from referencing.exceptions import Unresolvable
@@ -41,6 +41,17 @@ _VALUE_CHARS = 60
 _MESSAGE_CHARS = 240
 _SAMPLER_SCALE = 1_000_000
 _NO_BODY_STATUSES = frozenset({204, 205, 304})
+_READ = 4 * _MESSAGE_CHARS  # of a message naming a reply's values, what is masked
+
+
+class Redact(Protocol):
+    """Masks secrets in a text (`loadspec.inputs.masking.Masker`); `cut`: cut short at its end."""
+
+    def __call__(self, text: str, *, cut: bool = False) -> str: ...
+
+
+def _as_is(text: str, *, cut: bool = False) -> str:
+    return text
 
 
 class ConformanceError(ConfigError):
@@ -150,12 +161,19 @@ class ResponseChecker:
         """Schemas met so far that could not be checked (e.g. remote `$ref`s), and why."""
         return tuple(self._notes)
 
-    def check(self, status: int, content_type: str | None, body: bytes) -> str | None:
-        """None when the response honours the contract, else a short violation message."""
-        violation = self.violation(status, content_type, body)
+    def check(
+        self, status: int, content_type: str | None, body: bytes, redact: Redact = _as_is
+    ) -> str | None:
+        """None when the response honours the contract, else a short violation message.
+
+        `redact` masks secrets in what the body put into the message, before it is cut.
+        """
+        violation = self.violation(status, content_type, body, redact)
         return None if violation is None else violation.message
 
-    def violation(self, status: int, content_type: str | None, body: bytes) -> Violation | None:
+    def violation(
+        self, status: int, content_type: str | None, body: bytes, redact: Redact = _as_is
+    ) -> Violation | None:
         """Like `check`, as a `Violation` (with a value-free `grouping` for statistics)."""
         documented = _lookup_status(self._responses, status)
         if documented is None:
@@ -174,9 +192,11 @@ class ResponseChecker:
             note = f"{media.pointer}: not checked: it refers to {media.outside}, {why}"
             self._notes.setdefault(note)
             return None
-        return self._check_body(status, media, body)
+        return self._check_body(status, media, body, redact)
 
-    def _check_body(self, status: int, media: _Media, body: bytes) -> Violation | None:
+    def _check_body(
+        self, status: int, media: _Media, body: bytes, redact: Redact
+    ) -> Violation | None:
         if not body.strip():
             rule = f"empty body where {media.media_type} is documented"
             return Violation(status, "", rule, rule)
@@ -189,9 +209,11 @@ class ResponseChecker:
         except (ValueError, RecursionError) as exc:
             rule = f"body is not JSON where {media.media_type} is documented"
             return Violation(status, "", f"{rule} ({_short_text(str(exc))})", rule)
-        return self._validate(status, media, document)
+        return self._validate(status, media, document, redact)
 
-    def _validate(self, status: int, media: _Media, document: Any) -> Violation | None:
+    def _validate(
+        self, status: int, media: _Media, document: Any, redact: Redact
+    ) -> Violation | None:
         assert media.pointer is not None
         validator = self._validator(media.pointer)
         try:
@@ -199,7 +221,7 @@ class ResponseChecker:
         except (Unresolvable, UnknownType, RecursionError) as exc:
             self._notes.setdefault(f"{media.pointer}: not checked: {_short_text(str(exc))}")
             return None
-        return None if error is None else _schema_violation(status, error)
+        return None if error is None else _schema_violation(status, error, redact)
 
     def _validator(self, pointer: str) -> CompiledSchema:
         validator = self._validators.get(pointer)
@@ -303,20 +325,26 @@ def _content_type_violation(
     return Violation(status, "", rule, rule)
 
 
-def _schema_violation(status: int, error: ValidationError) -> Violation:
+def _schema_violation(status: int, error: ValidationError, redact: Redact) -> Violation:
     where = _json_path(error.absolute_path)
     rule = f"breaks {error.validator!r} ({_short_text(json.dumps(error.validator_value))})"
     if error.validator in ("required", "additionalProperties"):
-        return Violation(status, where, _short_text(error.message), _short_text(error.message))
-    return Violation(status, where, _with_short_value(error), rule)
+        text = _masked_short(error.message, redact)
+        return Violation(status, where, text, text)
+    return Violation(status, where, _with_short_value(error, redact), rule)
 
 
-def _with_short_value(error: ValidationError) -> str:
+def _with_short_value(error: ValidationError, redact: Redact) -> str:
     # jsonschema's messages start with repr(instance): shorten it, keep the rule after it.
     text, head = error.message, repr(error.instance)
     if text.startswith(head) and len(head) > _VALUE_CHARS:
-        text = _short_text(head, _VALUE_CHARS) + text[len(head) :]
-    return _short_text(text)
+        text = _masked_short(head, redact, _VALUE_CHARS) + text[len(head) :]
+    return _masked_short(text, redact)
+
+
+def _masked_short(text: str, redact: Redact, limit: int = _MESSAGE_CHARS) -> str:
+    """`text` (naming a reply's values) masked, then shortened: only its start is read."""
+    return _short_text(redact(text[:_READ], cut=len(text) > _READ), limit)
 
 
 def _json_path(path: Any) -> str:

@@ -102,7 +102,7 @@ class Collector:
             check=check.name,
             code=str(getattr(failure, "code", "")),
             title=self._redact(failure.title),
-            message=self._redact(_clip(failure.message)),
+            message=_clip(self._redact(failure.message)),
             reproduce=tuple(self._redact(s) for s in steps),
             status=status,
         )
@@ -114,7 +114,7 @@ class Collector:
         return None if response is None else int(response.status_code)
 
     def _error(self, event: events.NonFatalError) -> None:
-        text = self._redact(f"{event.info.title}: {_clip(event.info.message, 6)}")
+        text = _clip(self._redact(f"{event.info.title}: {event.info.message.strip()}"), 6)
         if event.related_to_operation and event.label in self._targets:
             self._errors.setdefault(event.label, []).append(text)
         else:

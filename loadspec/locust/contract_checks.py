@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from loadspec.contract.bundle import RefBases
@@ -11,12 +11,13 @@ from loadspec.contract.conformance import ResponseChecker, Sampler
 from loadspec.contract.locate import resolve_contract_path
 from loadspec.contract.lookup import Contract, ContractError, load_contract
 from loadspec.files import FileRefused, SpecFiles
+from loadspec.inputs.masking import Masker
 from loadspec.runtime.calls import Reply
 from loadspec.runtime.compiled import CompiledSpec
+from loadspec.runtime.engine import ContractCheck as Check
 
 __all__ = ["Check", "contract_checks"]
 
-Check = Callable[[Reply], "str | None"]
 _PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}")
 
 
@@ -94,10 +95,10 @@ def _checker(
 
 
 def _check(checker: ResponseChecker, sampler: Sampler) -> Check:
-    def check(reply: Reply) -> str | None:
+    def check(reply: Reply, redact: Masker) -> str | None:
         if not sampler.sample():
             return None
-        violation = checker.violation(reply.status, reply.content_type, reply.body)
+        violation = checker.violation(reply.status, reply.content_type, reply.body, redact)
         # Grouped by rule, not value: one failure row per broken rule, not one per response.
         return None if violation is None else violation.grouping
 

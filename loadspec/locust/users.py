@@ -24,7 +24,7 @@ from loadspec.config.project import find_project
 from loadspec.config.settings import RunSettings, spec_starts
 from loadspec.config.table import Command
 from loadspec.errors import ConfigError, LoadspecError
-from loadspec.inputs.masking import Masker
+from loadspec.inputs.masking import masker
 from loadspec.inputs.targets import Origins
 from loadspec.locust.classes import selected, user_classes
 from loadspec.locust.contract_checks import Check
@@ -78,7 +78,7 @@ class SpecUser(FastHttpUser):
                 self,
                 settings.fallback_host,
                 pacer=state.pacer,
-                mask=_masker(tokens.secrets),
+                mask=masker(tokens.secrets),
                 max_body=settings.max_body_bytes,
             ),
             tokens=tokens,
@@ -100,12 +100,6 @@ def _state() -> ProcessState:
     if state is None:
         raise RuntimeError("loadspec: the locustfile has not called spec_users()")
     return state
-
-
-@functools.lru_cache(maxsize=4)
-def _masker(secrets: tuple[str, ...]) -> Masker:
-    """One masker per set of secrets, shared by every user that sends with them."""
-    return Masker(secrets)
 
 
 def _iteration(user: SpecUser) -> None:

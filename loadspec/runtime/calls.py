@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Mapping
@@ -13,6 +14,7 @@ from loadspec.inputs.masking import mask
 __all__ = ["Call", "Reply", "excerpt"]
 
 _EXCERPT = 160
+_READ = _EXCERPT * 4  # bytes of a body an excerpt reads
 _ID = re.compile(r"\b(?=[0-9a-fA-F-]*\d)[0-9a-fA-F]{8,}(?:-[0-9a-fA-F]{4,}){0,4}\b")
 
 
@@ -80,9 +82,16 @@ class Reply:
 def excerpt(body: bytes, secrets: tuple[str, ...] = ()) -> str:
     """A short, one-line excerpt of a body for a failure message, secrets and ids masked.
 
-    Ids (long hex or digit runs, uuids) become `<id>`: Locust groups failures by message, so
-    one broken behaviour stays one row instead of one row per channel or message.
+    Secrets are masked before anything is cut, the bytes read told apart from a whole body,
+    so no cut shows part of one. Ids (long hex or digit runs, uuids) become `<id>`: Locust
+    groups failures by message, so one broken behaviour stays one row instead of one row
+    per channel or message.
     """
-    text = mask(body[: _EXCERPT * 4].decode("utf-8", "replace"), secrets)
+    if len(body) > _READ:
+        # The incremental decoder holds back a character the cut split, instead of U+FFFD.
+        head = codecs.getincrementaldecoder("utf-8")("replace").decode(body[:_READ])
+        text = mask(head, secrets, cut=True)
+    else:
+        text = mask(body.decode("utf-8", "replace"), secrets)
     text = _ID.sub("<id>", " ".join(text.split()))
     return text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"

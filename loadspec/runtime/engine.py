@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from loadspec.errors import LoadspecError
 from loadspec.files import MAX_UPLOAD_BYTES, FileRefused, read_regular
 from loadspec.inputs.credentials import Credentials, token_env
-from loadspec.inputs.masking import mask
+from loadspec.inputs.masking import Masker, mask, masker
 from loadspec.inputs.targets import Origins
 from loadspec.language.model import OnFail, PrerequisitesScope
 from loadspec.rows import RowKind
@@ -27,7 +27,7 @@ from loadspec.runtime.compiled import CompiledSpec, CompiledStep
 from loadspec.templating.extract import JsonPath
 from loadspec.templating.render import RenderContext, RenderError, as_text
 
-__all__ = ["Callbacks", "Judge", "SpecRunner", "Transport"]
+__all__ = ["Callbacks", "ContractCheck", "Judge", "SpecRunner", "Transport"]
 
 _OCTETS = "application/octet-stream"
 _MAX_BACKOFF_S = 10.0
@@ -36,6 +36,7 @@ _MAX_REFUSED_BACKOFF_S = 2.0
 _log = logging.getLogger("loadspec.runtime")
 
 Judge = Callable[[Reply], "str | None"]
+ContractCheck = Callable[[Reply, Masker], "str | None"]
 
 
 class Transport(Protocol):
@@ -84,7 +85,8 @@ class SpecRunner:
         callbacks: the webhook listener's box (None where no listener runs).
         webhook_url: the URL callbacks should be sent to.
         contract_checks: `Step.key` -> a check of its reply against the contract (sampled by
-            the check itself); a message it returns fails the request.
+            the check itself), given the mask for what the reply puts in its message; a
+            message it returns fails the request.
         origins: where requests may go; a rendered path that leaves them is refused,
             unsent (None: not checked, for transports that check themselves).
     """
@@ -95,7 +97,7 @@ class SpecRunner:
     variables: Mapping[str, Any]
     callbacks: Callbacks | None = None
     webhook_url: str | None = None
-    contract_checks: Mapping[str, Callable[[Reply], str | None]] = field(default_factory=dict)
+    contract_checks: Mapping[str, ContractCheck] = field(default_factory=dict)
     origins: Origins | None = None
     _prepared: dict[str, Any] | None = field(default=None, init=False)
     _aborts: int = field(default=0, init=False)
@@ -261,7 +263,7 @@ class SpecRunner:
     def _judge(self, compiled: CompiledStep, reply: Reply, context: RenderContext) -> str | None:
         failure = self._judge_reply(compiled, reply, context)
         check = self.contract_checks.get(compiled.key) if failure is None else None
-        violation = check(reply) if check is not None else None
+        violation = check(reply, masker(self.tokens.secrets)) if check is not None else None
         return failure if violation is None else f"{compiled.step.id}: {violation}"
 
     def _judge_reply(
