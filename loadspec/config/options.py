@@ -379,8 +379,8 @@ _WEBHOOKS = (
     _limit(
         "--webhook-max-share",
         "SHARE",
-        "the most of the process's time callback handling may take, 0..1, as CPU (time "
-        "waiting on a client is not counted); beyond, callbacks wait in their sockets "
+        "the most of the process's time callback handling may take, 0..1 (time waiting on "
+        "a client is not counted); beyond, callbacks wait in their sockets "
         "(backpressure) so that a flood cannot starve the users",
         "max_share",
         units.parse_share,

@@ -1,8 +1,9 @@
-"""The webhook listener's defences (gevent): deadlines, size and framing checks, rate and CPU caps.
+"""The webhook listener's defences (gevent): deadlines, size and framing checks, rate and time caps.
 
 A request is read whole (head, then body) before the listener sees it, each part under its
-deadline; only the CPU spent between the connection's blocking reads and writes is charged
-to the share, so a client that stalls costs its own deadline and nobody else's time.
+deadline; only the time its handling holds the event loop, between the connection's blocking
+reads and writes, is charged to the share, so a client that stalls costs its own deadline and
+nobody else's time.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from gevent.lock import Semaphore
 
 from loadspec.webhooks.limits import WebhookLimits
 
-__all__ = ["CpuMeter", "RateCap", "Refused", "TimeShare", "guarded_handler"]
+__all__ = ["BusyMeter", "RateCap", "Refused", "TimeShare", "guarded_handler"]
 
 
 class Refused(ValueError):
@@ -92,19 +93,20 @@ def _check_framing(headers: Any) -> None:
 
 
 @dataclass(slots=True)
-class CpuMeter:
-    """The CPU time one connection's request takes, its waits on the client left out.
+class BusyMeter:
+    """How long one connection's request holds the event loop, its waits on the client left out.
 
-    Every greenlet runs on one thread, so the thread's CPU clock also counts what others do
-    while this one is blocked: the meter stops for each blocking read or write (where the
-    others run) and counts only the stretches between them.
+    Greenlets take turns: between two blocking reads or writes of this connection no other
+    greenlet runs, so that stretch (its CPU, and any time the OS takes the process away
+    meanwhile) is what the users lose to it. The meter stops for each blocking read or write,
+    where the others run, and counts only the stretches between them.
 
     Attributes:
-        clock: the thread's CPU clock, in seconds.
+        clock: a monotonic clock, in seconds.
         used: seconds counted since the last `stop`.
     """
 
-    clock: Any = time.thread_time
+    clock: Any = time.monotonic
     used: float = 0.0
     _since: float | None = None
 
@@ -140,7 +142,7 @@ class _MeteredSocket:
 
     __slots__ = ("_meter", "_socket")
 
-    def __init__(self, sock: Any, meter: CpuMeter) -> None:
+    def __init__(self, sock: Any, meter: BusyMeter) -> None:
         self._socket, self._meter = sock, meter
 
     def recv_into(self, buffer: Any, *args: Any) -> int:
@@ -170,7 +172,7 @@ class _Reader(io.RawIOBase):
 
 
 class _GuardedHandler(pywsgi.WSGIHandler):  # type: ignore[misc]
-    """pywsgi's handler reading each request whole under deadlines, charging its CPU only."""
+    """pywsgi's handler reading each request whole under deadlines, charging its busy time."""
 
     limits: ClassVar[WebhookLimits] = WebhookLimits()
     share: ClassVar[TimeShare]
@@ -180,7 +182,7 @@ class _GuardedHandler(pywsgi.WSGIHandler):  # type: ignore[misc]
     _body: bytes = b""
 
     def __init__(self, sock: Any, address: Any, server: Any) -> None:
-        self.meter = CpuMeter()
+        self.meter = BusyMeter()
         metered = _MeteredSocket(sock, self.meter)
         super().__init__(metered, address, server, io.BufferedReader(_Reader(metered)))
 
@@ -320,7 +322,7 @@ class RateCap:
 class TimeShare:
     """Keeps callback handling to `share` of the wall clock, in bursts of up to `burst` s.
 
-    Handling time (CPU seconds, `CpuMeter`) is a budget refilled at `share` seconds a
+    Handling time (the loop held, `BusyMeter`) is a budget refilled at `share` seconds a
     second; a request that finds it spent waits, unread in its socket, for its turn. A flood
     then slows its sender down (backpressure) instead of taking the event loop from the
     users, whatever a callback costs on this machine; a request rate under the share never

@@ -35,7 +35,8 @@ class Listener:
 
     Its `limits` keep a flood from taking the users' event loop: at most `max_rate`
     callbacks a second are handled (the rest get 429 and `Retry-After`, and are counted),
-    handling takes at most `max_share` of the CPU, requests are capped in size and each
+    handling holds the event loop at most `max_share` of the time (never while waiting on
+    a client), requests are capped in size and each
     part in time (a client that stalls waits alone), and `iat` must be recent.
     """
 

@@ -118,7 +118,8 @@ def share_app() -> Iterator[tuple[int, Any]]:
 
 
 def test_waiting_on_a_slow_client_is_not_counted_in_the_share(share_app: Any) -> None:
-    """A request that trickles in over a second costs the CPU it takes, not that second."""
+    """A request that trickles in over a second costs the time its handling holds the event
+    loop, not that second."""
     port, handler = share_app
     body = b'{"slow": true}'
     request = b"POST /callbacks HTTP/1.1\r\nContent-Length: %d\r\n" % len(body)
