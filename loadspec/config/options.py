@@ -387,7 +387,8 @@ _WEBHOOKS = (
     ),
     Option(
         "LOADSPEC_WEBHOOK_SECRET",
-        "the secret callbacks are signed with (default: the embedded gateway's)",
+        "the secret callbacks are signed with (default: the embedded gateway's); a run at "
+        "any other host whose specs wait for callbacks needs it, or --webhook-signature none",
         LOCUST,
         Kind.ENV,
         group="webhooks",
