@@ -24,13 +24,20 @@ import psutil  # a dependency of locust
 
 from bench._report import ROOT
 from loadspec.stub.config import DEFAULT_TOKEN
+from loadspec.webhooks.defaults import DEFAULT_WEBHOOK_SECRET, SECRET_ENV
 
 LOCUST = [sys.executable, "-m", "locust"]
 MESSAGES = ("POST", "/business/communication/messages")
 CHAIN = "PostBusinessCommunicationMessagesOnActiveChannel"
-# A run with --host sends only the tokens it is given: here, the gateway's development one.
+# A run with --host sends only the tokens it is given: here, the gateway's development one;
+# it verifies callbacks with the secret it is given: the gateway's default one.
 # Every run is unpaced: locustfiles/messages.py defaults to 2 iterations a second.
-ENV = {**os.environ, "LOADSPEC_TOKEN_STAFF": DEFAULT_TOKEN, "LOADSPEC_DEFAULT_ARRIVAL_RATE": ""}
+ENV = {
+    **os.environ,
+    "LOADSPEC_TOKEN_STAFF": DEFAULT_TOKEN,
+    SECRET_ENV: DEFAULT_WEBHOOK_SECRET,
+    "LOADSPEC_DEFAULT_ARRIVAL_RATE": "",
+}
 
 
 def free_port() -> int:

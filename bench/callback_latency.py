@@ -52,9 +52,9 @@ class TimedBox(CallbackBox):
         super().__init__(*args, **kwargs)
         self.delivered: dict[str, float] = {}
 
-    def deliver(self, payload: Mapping[str, Any], delivery_id: str) -> str:
+    def deliver(self, payload: Mapping[str, Any], delivery_id: str, size: int | None = None) -> str:
         self.delivered[str(payload.get("data", {}).get("uid"))] = time.monotonic()
-        return super().deliver(payload, delivery_id)
+        return super().deliver(payload, delivery_id, size)
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,7 +159,11 @@ def inputs() -> Section:
     ok, summary = _pytest(*files)
     passed = re.search(r"(\d+) passed", summary)
     fixed = f"{int(passed.group(1)) - 1} fixed cases" if passed else "the fixed cases"
-    listener = ("tests/runtime/test_webhook_limits.py", "tests/runtime/test_webhook_share.py")
+    listener = (
+        "tests/runtime/test_webhook_limits.py",
+        "tests/runtime/test_webhook_share.py",
+        "tests/runtime/test_webhook_hostile.py",
+    )
     webhooks_ok, webhooks = _pytest(*listener)
     return (
         f"- `loadspec validate` on {examples:,} mutated specs (hypothesis: lines of valid specs "
@@ -169,7 +173,8 @@ def inputs() -> Section:
         "values, and the gateway's hostile requests (garbage, contract-breaking and huge "
         f"bodies): `{' '.join(files)}`: {summary}.\n"
         "- The webhook listener's abuse cases (forged, tampered, unsigned and `alg: none` "
-        "callbacks, stale and future `iat`, replays, heads too large or too slow, the rate "
+        "callbacks, stale and future `iat`, replays, heads too large or too slow, stalled "
+        "heads and bodies, chunked and smuggled bodies, large unclaimed callbacks, the rate "
         f"cap and the time share): `{' '.join(listener)}`: {webhooks}.",
         ok and webhooks_ok,
     )

@@ -309,12 +309,13 @@ _LOAD = (
 
 def _limit(name: str, metavar: str, text: str, field: str, parse: Any) -> Option:
     default = getattr(_LIMITS, field)
+    shown = str(default) if isinstance(default, int) else f"{default:g}"
     return Option(
         name,
-        f"{text} (default {default:g})",
+        f"{text} (default {shown})",
         LOCUST,
         parse=parse,
-        default=f"{default:g}",
+        default=shown,
         metavar=metavar,
         group="webhooks",
     )
@@ -380,6 +381,15 @@ _WEBHOOKS = (
         units.parse_count,
     ),
     _limit(
+        "--webhook-max-pending-bytes",
+        "BYTES",
+        "body bytes kept for waits not started yet, all callbacks together; the oldest is "
+        "dropped, counted; 32 MiB holds 20,000 callbacks of 1.6 KB (a gateway's are a few "
+        "hundred bytes), where the count alone let 1 MB bodies take 20 GB",
+        "max_pending_bytes",
+        units.parse_count,
+    ),
+    _limit(
         "--webhook-max-rate",
         "PER_SECOND",
         "callbacks handled per second and process; beyond, 429 and Retry-After (the sender "
@@ -390,14 +400,16 @@ _WEBHOOKS = (
     _limit(
         "--webhook-max-share",
         "SHARE",
-        "the most of the process's time callback handling may take, 0..1; beyond, callbacks "
-        "wait in their sockets (backpressure) so that a flood cannot starve the users",
+        "the most of the process's time callback handling may take, 0..1 (time waiting on "
+        "a client is not counted); beyond, callbacks wait in their sockets "
+        "(backpressure) so that a flood cannot starve the users",
         "max_share",
         units.parse_share,
     ),
     Option(
         "LOADSPEC_WEBHOOK_SECRET",
-        "the secret callbacks are signed with (default: the embedded gateway's)",
+        "the secret callbacks are signed with (default: the embedded gateway's); a run at "
+        "any other host whose specs wait for callbacks needs it, or --webhook-signature none",
         LOCUST,
         Kind.ENV,
         group="webhooks",

@@ -30,7 +30,7 @@ from loadspec.inputs.api_validation import (
 from loadspec.inputs.targets import AllowList
 from loadspec.inputs.variables import RunVariables, collect_variables
 from loadspec.language.model import TokenType
-from loadspec.webhooks.defaults import DEFAULT_HMAC_HEADER
+from loadspec.webhooks.defaults import DEFAULT_HMAC_HEADER, SECRET_ENV
 from loadspec.webhooks.limits import WebhookLimits
 from loadspec.webhooks.signing import Scheme
 
@@ -43,6 +43,7 @@ _LIMITS = {
     "webhook_max_age": "max_age",
     "webhook_replay_window": "replay_window",
     "webhook_max_pending": "max_pending",
+    "webhook_max_pending_bytes": "max_pending_bytes",
     "webhook_max_rate": "max_rate",
     "webhook_max_share": "max_share",
 }
@@ -58,6 +59,7 @@ class ListenerSettings:
         url: the public URL offered as {{webhook_url}} (None: the bound address).
         scheme: the signature scheme callbacks must carry.
         header: the header holding an hmac-sha256 signature.
+        secret: `LOADSPEC_WEBHOOK_SECRET` (None: not set, the embedded gateway's default).
     """
 
     host: str = "127.0.0.1"
@@ -65,6 +67,7 @@ class ListenerSettings:
     url: str | None = None
     scheme: Scheme = Scheme.JWT
     header: str = DEFAULT_HMAC_HEADER
+    secret: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +212,7 @@ class RunSettings:
             fallback_host=values.get("fallback_host") or inputs.fallback_host,
             allowed=AllowList.of(values.get("allow_host", ())),
             webhooks=_limits(values),
-            listener=_listener(values),
+            listener=_listener(values, environ),
             load=_load(command, values, project, environ, parsed),
         )._checked()
 
@@ -291,7 +294,7 @@ def _limits(values: Mapping[str, Any]) -> WebhookLimits:
     return WebhookLimits(**given)
 
 
-def _listener(values: Mapping[str, Any]) -> ListenerSettings:
+def _listener(values: Mapping[str, Any], environ: Mapping[str, str]) -> ListenerSettings:
     host, port = values.get("webhook_listen") or ("127.0.0.1", 0)
     return ListenerSettings(
         host,
@@ -299,6 +302,7 @@ def _listener(values: Mapping[str, Any]) -> ListenerSettings:
         values.get("webhook_url"),
         Scheme(values.get("webhook_signature") or Scheme.JWT.value),
         values.get("webhook_signature_header") or DEFAULT_HMAC_HEADER,
+        environ.get(SECRET_ENV) or None,
     )
 
 

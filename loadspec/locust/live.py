@@ -16,7 +16,7 @@ from loadspec.errors import LoadspecError
 from loadspec.locust.classes import attach_checks
 from loadspec.locust.ending import verdict_of
 from loadspec.locust.options import WEB_UI_OPTIONS
-from loadspec.locust.preflight import known_rows
+from loadspec.locust.preflight import check_webhook_secret, known_rows
 from loadspec.locust.split_stats import run_stats
 from loadspec.locust.state import ProcessState
 from loadspec.verdicts.thresholds import check_rows, evaluate
@@ -67,20 +67,22 @@ def show_in_web_ui(environment: Environment, state: ProcessState) -> None:
 def start_form_problem(environment: Environment, state: ProcessState, form: Any) -> str | None:
     """What is wrong with a start from the web UI, before it starts anything (None: nothing).
 
-    Its host must be one the run may send to, and its loadspec fields the values the command
-    line would take: thresholds on rows the specs make, contracts readable when responses are
-    to be checked.
+    Its host must be one the run may send to (with the webhook secret it signs callbacks
+    with, when specs wait for them), and its loadspec fields the values the command line
+    would take: thresholds on rows the specs make, contracts readable when responses are to
+    be checked.
     """
     host = form.get("host")
+    specs = [c for c in environment.user_classes if hasattr(c, "compiled")]
     try:
         if host and host != environment.host:
             state.run.allowed.check("host", host)
+            check_webhook_secret(host, state.run, [c.compiled for c in specs])
         given = argparse.Namespace(**vars(environment.parsed_options))
         for option in WEB_UI_OPTIONS:
             if option.dest in form:
                 setattr(given, option.dest, _form_value(option, form))
         candidate = state.run.with_options(given, WEB_UI_OPTIONS)
-        specs = [c for c in environment.user_classes if hasattr(c, "compiled")]
         check_rows(candidate.thresholds, known_rows([c.compiled for c in specs]))
         if candidate.validate_responses > 0 and not any(getattr(c, "checks", {}) for c in specs):
             for level, line in attach_checks(candidate, specs):

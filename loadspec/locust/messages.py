@@ -10,8 +10,10 @@ They ride on Locust's own messages (`runner.send_message`, `runner.register_mess
   second until one has come (a worker may join before its own handler is registered).
 - `loadspec_done`, worker to master, no data: this worker's iterations (or `unique` rows)
   are used up; the master ends the run when every worker has said so.
-- `loadspec_callback`, either way, `{"payload": ..., "id": ...}`: a verified callback, for
-  the worker whose user waits for it (the master passes on what a worker did not claim).
+- `loadspec_callback`, either way, `{"payload": ..., "id": ..., "size": ...}`: a verified
+  callback and its body's size in bytes, for the worker whose user waits for it (the master
+  passes on what a worker did not claim); a worker keeps unclaimed ones within
+  `--webhook-max-pending-bytes` by that size.
 
 Besides these, each worker's periodic stats report (`report_to_master`) carries
 `loadspec_iterations`: `(started, missed)` iteration starts, for the arrival rate's summary.

@@ -16,8 +16,17 @@ from loadspec.language.names import needed_variables
 from loadspec.runtime.compiled import CompiledSpec
 from loadspec.verdicts.baseline import load_baseline
 from loadspec.verdicts.thresholds import check_rows
+from loadspec.webhooks.defaults import SECRET_ENV
+from loadspec.webhooks.signing import Scheme
 
-__all__ = ["check_outputs", "check_targets", "known_rows", "preflight", "refuse"]
+__all__ = [
+    "check_outputs",
+    "check_targets",
+    "check_webhook_secret",
+    "known_rows",
+    "preflight",
+    "refuse",
+]
 
 # Locust's report options, and the files each makes (`ending.py` writes them again at the end).
 _OUTPUTS = (
@@ -89,8 +98,9 @@ def check_targets(options: Any, settings: RunSettings, specs: Iterable[CompiledS
 
     Without a host the run starts the embedded gateway, and a fallback host is refused: the
     gateway's development token goes to the gateway only. Otherwise each host (and fallback
-    host) must be loopback or allowed, resolve and accept one connection, and every token
-    type a spec sends must be set (`ConfigError` otherwise).
+    host) must be loopback or allowed, resolve and accept one connection, specs that wait
+    for callbacks need the secret that host signs them with, and every token type a spec
+    sends must be set (`ConfigError` otherwise).
     """
     host = getattr(options, "host", None) or settings.inputs.host
     if not host:
@@ -101,11 +111,31 @@ def check_targets(options: Any, settings: RunSettings, specs: Iterable[CompiledS
                 "give --host (and its tokens) to use a fallback host"
             )
         return
+    specs = list(specs)
     targets = [("--host", host)]
     if settings.fallback_host:
         targets.append(("--fallback-host", settings.fallback_host))
     preflight_hosts(targets, settings.allowed)
+    check_webhook_secret(host, settings, specs)
     _check_credentials(host, Credentials.configured(settings.inputs.tokens), specs)
+
+
+def check_webhook_secret(host: str, settings: RunSettings, specs: Iterable[CompiledSpec]) -> None:
+    """Callbacks from a host that is not the embedded gateway are verified with its secret.
+
+    The default secret is published (it is the embedded gateway's): with it, anyone who can
+    reach the listener could forge the callbacks a wait trusts.
+    """
+    if settings.listener.secret or settings.listener.scheme is Scheme.NONE:
+        return
+    waiting = sorted(c.spec.path.name for c in specs if c.wait_events)
+    if waiting:
+        raise ConfigError(
+            f"{host}: a spec waits for callbacks ({', '.join(waiting)}): set "
+            f"{SECRET_ENV} to the secret that gateway signs them with (the default is the "
+            "embedded gateway's, published), or give --webhook-signature none to take them "
+            "unsigned"
+        )
 
 
 def _check_credentials(host: str, tokens: Credentials, specs: Iterable[CompiledSpec]) -> None:

@@ -64,23 +64,26 @@ def start_listener(
 def _sink(runner: Runner | None, box: CallbackBox) -> Sink:
     if isinstance(runner, MasterRunner):
 
-        def relay(payload: Mapping[str, Any], delivery: str) -> str:
-            runner.send_message(MessageType.CALLBACK, {"payload": dict(payload), "id": delivery})
+        def relay(payload: Mapping[str, Any], delivery: str, size: int) -> str:
+            runner.send_message(MessageType.CALLBACK, _message(payload, delivery, size))
             return "relayed"
 
         return relay
     if isinstance(runner, WorkerRunner):
 
-        def deliver(payload: Mapping[str, Any], delivery: str) -> str:
-            outcome = box.deliver(payload, delivery)
+        def deliver(payload: Mapping[str, Any], delivery: str, size: int) -> str:
+            outcome = box.deliver(payload, delivery, size)
             if outcome not in _CLAIMED:
-                runner.send_message(
-                    MessageType.CALLBACK, {"payload": dict(payload), "id": delivery}
-                )
+                runner.send_message(MessageType.CALLBACK, _message(payload, delivery, size))
             return outcome
 
         return deliver
     return box.deliver
+
+
+def _message(payload: Mapping[str, Any], delivery: str, size: int) -> dict[str, Any]:
+    """A callback as the CALLBACK message carries it: its body's size bounds what is kept."""
+    return {"payload": dict(payload), "id": delivery, "size": size}
 
 
 def _pass_on(runner: MasterRunner) -> Any:
@@ -93,9 +96,9 @@ def _pass_on(runner: MasterRunner) -> Any:
 
 
 def _deliver(box: CallbackBox, data: Mapping[str, Any]) -> None:
-    payload, delivery = data.get("payload"), data.get("id")
+    payload, delivery, size = data.get("payload"), data.get("id"), data.get("size")
     if isinstance(payload, Mapping) and isinstance(delivery, str):
-        box.deliver(payload, delivery)
+        box.deliver(payload, delivery, size if isinstance(size, int) else None)
 
 
 def _summarise(environment: Environment, box: CallbackBox) -> None:

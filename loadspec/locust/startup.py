@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from locust.env import Environment
@@ -23,7 +22,7 @@ from loadspec.locust.transport import Failed
 from loadspec.locust.workload import Workload
 from loadspec.rows import RowKind
 from loadspec.webhooks import CallbackBox
-from loadspec.webhooks.defaults import DEFAULT_WEBHOOK_SECRET, SECRET_ENV
+from loadspec.webhooks.defaults import DEFAULT_WEBHOOK_SECRET
 
 __all__ = ["install"]
 
@@ -36,7 +35,7 @@ def install(state: ProcessState, environment: Environment, base: type[Any]) -> N
         _log.log(level, "%s", note)
     settings = state.run
     split_stats(environment)
-    secret = os.environ.get(SECRET_ENV, DEFAULT_WEBHOOK_SECRET)
+    secret = settings.listener.secret or DEFAULT_WEBHOOK_SECRET
     state.tokens, state.gateway_tokens = _tokens(environment, state)
     _configured(environment, state)
     runner = environment.runner

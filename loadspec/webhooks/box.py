@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections import deque
 from collections.abc import Mapping
@@ -41,6 +42,7 @@ class _Kept:
     key: str
     event: str
     payload: Mapping[str, Any]
+    size: int
     taken: bool = False
 
 
@@ -78,15 +80,17 @@ class CallbackBox:
     """Matches callbacks to waits by key, whichever comes first; drops duplicates.
 
     A callback that arrives before its wait is kept (for `ttl` seconds, at most
-    `capacity` of them, the oldest dropped first and counted), so a fast gateway never
-    beats a slow user. Only events some spec waits for are kept (`events`; None in it
-    means every event). Every operation is O(1): waits and kept callbacks are indexed by
-    key, and kept callbacks also queue in arrival order, so the oldest goes first.
+    `capacity` of them and `capacity_bytes` of their bodies, the oldest dropped first and
+    counted), so a fast gateway never beats a slow user. Only events some spec waits for
+    are kept (`events`; None in it means every event). Every operation is O(1): waits and
+    kept callbacks are indexed by key, and kept callbacks also queue in arrival order, so
+    the oldest goes first.
 
     Attributes:
         events: event types worth keeping for a later wait.
         ttl: seconds an unclaimed callback is kept.
         capacity: most unclaimed callbacks kept at once (oldest dropped first).
+        capacity_bytes: most bytes of unclaimed callbacks' bodies kept at once (the same).
         replay_window: seconds a delivery id is remembered (a replay inside it is dropped).
         seen_capacity: most delivery ids remembered (the oldest are forgotten first).
         counts: what happened to callbacks, by outcome.
@@ -95,6 +99,7 @@ class CallbackBox:
     events: frozenset[str | None] = frozenset({None})
     ttl: float = 120.0
     capacity: int = 20_000
+    capacity_bytes: int = 32 << 20
     replay_window: float = 600.0
     seen_capacity: int = 1_000_000
     counts: dict[str, int] = field(default_factory=dict)
@@ -102,6 +107,7 @@ class CallbackBox:
     _early: dict[str, deque[_Kept]] = field(default_factory=dict)
     _order: deque[_Kept] = field(default_factory=deque)
     _early_count: int = 0
+    _early_bytes: int = 0
     _seen: _Seen = field(init=False)
 
     def __post_init__(self) -> None:
@@ -114,6 +120,7 @@ class CallbackBox:
             events=events,
             ttl=limits.pending_ttl,
             capacity=limits.max_pending,
+            capacity_bytes=limits.max_pending_bytes,
             replay_window=limits.replay_window,
         )
 
@@ -122,8 +129,16 @@ class CallbackBox:
         """Callbacks kept for waits that have not claimed them yet."""
         return self._early_count
 
-    def deliver(self, payload: Mapping[str, Any], delivery_id: str) -> str:
-        """Hand a verified callback to its waiter or keep it; says which (for the stats)."""
+    @property
+    def pending_bytes(self) -> int:
+        """The body bytes of the callbacks kept."""
+        return self._early_bytes
+
+    def deliver(self, payload: Mapping[str, Any], delivery_id: str, size: int | None = None) -> str:
+        """Hand a verified callback to its waiter or keep it; says which (for the stats).
+
+        `size` is its body's length (None: measured here, as compact JSON).
+        """
         now = time.monotonic()
         if not self._seen.add(delivery_id, now):
             return self._count("duplicate")
@@ -137,7 +152,7 @@ class CallbackBox:
             waiter.result.set(payload)
             return self._count("matched")
         if None in self.events or event in self.events:
-            self._keep(_Kept(now, key, event, payload))
+            self._keep(_Kept(now, key, event, payload, _size(payload, size)))
             return self._count("kept")
         return self._count("ignored")
 
@@ -153,7 +168,8 @@ class CallbackBox:
         self._early.setdefault(kept.key, deque()).append(kept)
         self._order.append(kept)
         self._early_count += 1
-        while self._early_count > self.capacity:
+        self._early_bytes += kept.size
+        while self._early_count > self.capacity or self._early_bytes > self.capacity_bytes:
             self._drop_oldest("dropped")
 
     def wait(
@@ -212,6 +228,7 @@ class CallbackBox:
                     del self._early[key]
                 kept.taken = True
                 self._early_count -= 1
+                self._early_bytes -= kept.size
                 return kept.payload
         return None
 
@@ -233,8 +250,15 @@ class CallbackBox:
         if not queue:
             del self._early[kept.key]
         self._early_count -= 1
+        self._early_bytes -= kept.size
         self._count(why)
 
     def _count(self, what: str) -> str:
         self.counts[what] = self.counts.get(what, 0) + 1
         return what
+
+
+def _size(payload: Mapping[str, Any], size: int | None) -> int:
+    if size is not None:
+        return size
+    return len(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())

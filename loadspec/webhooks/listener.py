@@ -12,21 +12,20 @@ from urllib.parse import urlsplit
 from gevent.pywsgi import WSGIServer
 
 from loadspec.webhooks.box import CallbackBox
-from loadspec.webhooks.guard import RateCap, guarded_handler
+from loadspec.webhooks.guard import RateCap, Refused, guarded_handler
 from loadspec.webhooks.limits import WebhookLimits
 from loadspec.webhooks.signing import CallbackSignatureError, Verifier
 
 __all__ = ["Listener", "Report", "Sink"]
 
-MAX_BODY = 1 << 20
 PATH = "/callbacks"
 _log = logging.getLogger("loadspec.webhooks")
 
 Report = Callable[[str, int, "str | None"], None]
 """Called for every callback received: (name, body length, failure or None)."""
 
-Sink = Callable[[Mapping[str, Any], str], str]
-"""Takes a verified callback and its delivery id; says what became of it (for the stats)."""
+Sink = Callable[[Mapping[str, Any], str, int], str]
+"""Takes a verified callback, its delivery id and its body's size; says what became of it."""
 
 _StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
@@ -36,7 +35,9 @@ class Listener:
 
     Its `limits` keep a flood from taking the users' event loop: at most `max_rate`
     callbacks a second are handled (the rest get 429 and `Retry-After`, and are counted),
-    request heads are capped in size and time, and `iat` must be recent.
+    handling holds the event loop at most `max_share` of the time (never while waiting on
+    a client), requests are capped in size and each
+    part in time (a client that stalls waits alone), and `iat` must be recent.
     """
 
     def __init__(
@@ -65,7 +66,7 @@ class Listener:
             self._app,
             log=None,
             error_log=_log,
-            handler_class=guarded_handler(self.limits),
+            handler_class=guarded_handler(self.limits, self._refused),
         )
 
     @property
@@ -104,21 +105,12 @@ class Listener:
     def _handle(self, environ: dict[str, Any]) -> tuple[int, str]:
         if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") not in self._paths:
             return 404, "POST callbacks to " + PATH
-        size = int(environ.get("CONTENT_LENGTH") or 0)
-        if size > MAX_BODY:
-            return self._reject(413, "callback body too large", size)
+        body: bytes = environ["wsgi.input"].read()  # read whole by the guard, chunked or not
         if not self._cap.take():
             self.box.counts["throttled"] = self.box.counts.get("throttled", 0) + 1
             text = f"callbacks over {self.limits.max_rate:g}/s: answered 429, the sender retries"
-            self.report("throttled", size, text)
+            self.report("throttled", len(body), text)
             return 429, text
-        try:
-            body = environ["wsgi.input"].read(size)
-        except OSError as exc:
-            # The sender hung up mid-body (a gateway stopping, say). Not a forgery: the sender
-            # retries, and a callback that never arrives shows as its wait's failure.
-            self.box.counts["incomplete"] = self.box.counts.get("incomplete", 0) + 1
-            return 400, f"incomplete callback body: {type(exc).__name__}"
         return self._accept(body, _headers(environ))
 
     def _accept(self, body: bytes, headers: Mapping[str, str]) -> tuple[int, str]:
@@ -133,9 +125,18 @@ class Listener:
         if not isinstance(payload, dict):
             return self._reject(400, "callback body is not a JSON object", len(body))
         delivery = str(payload.get("id") or claims.get("jti") or hashlib.sha256(body).hexdigest())
-        outcome = self.sink(payload, delivery)
+        outcome = self.sink(payload, delivery, len(body))
         self.report(f"{payload.get('event', '?')} ({outcome})", len(body), None)
         return 200, outcome
+
+    def _refused(self, refusal: Refused) -> None:
+        """A request the guard answered itself: a body too large, badly framed, or cut off."""
+        if refusal.outcome == "incomplete":
+            # The sender hung up or stalled mid-body (a gateway stopping, say). Not a forgery:
+            # the sender retries, and a callback that never arrives shows as its wait's failure.
+            self.box.counts["incomplete"] = self.box.counts.get("incomplete", 0) + 1
+        else:
+            self._reject(refusal.status, f"callback refused: {refusal}", refusal.size)
 
     def _reject(self, status: int, message: str, size: int) -> tuple[int, str]:
         self.box.counts["rejected"] = self.box.counts.get("rejected", 0) + 1

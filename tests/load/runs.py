@@ -9,7 +9,9 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from loadspec.webhooks.defaults import SECRET_ENV
 from tests.conftest import ROOT
 
 LOCUST = [sys.executable, "-m", "locust"]
@@ -44,6 +46,12 @@ def run_locust(
         env={**os.environ, **(env or {})},
     )
     return done, read_stats(tmp / "run_stats.csv")
+
+
+def named_gateway(gateway: Any) -> dict[str, str]:
+    """What a run against `gateway` by its URL (--host) needs: its token, the secret it signs
+    callbacks with (without it, specs that wait for callbacks refuse to start)."""
+    return {"LOADSPEC_TOKEN_STAFF": gateway.token, SECRET_ENV: gateway.secret}
 
 
 def read_stats(path: Path) -> dict[tuple[str, str], Row]:

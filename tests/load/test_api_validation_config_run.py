@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from loadspec.stub import StubServer
+from loadspec.webhooks.defaults import SECRET_ENV
 from tests.conftest import ROOT
 from tests.load.runs import run_locust
 
@@ -83,8 +84,9 @@ def clean_env() -> dict[str, str]:
 
 
 def test_load_run_from_the_configuration_alone(gateway: StubServer, tmp_path: Path) -> None:
-    """Host, token, params and pacing all come from the folder: zero failures, no gateway of
-    its own, the token never shown, and no more requests than rateLimit allows."""
+    """Host, token, params and pacing all come from the folder (the webhook secret, which it
+    has no place for, from LOADSPEC_WEBHOOK_SECRET): zero failures, no gateway of its own,
+    the token never shown, and no more requests than rateLimit allows."""
     config = authors_config(tmp_path / "config", gateway.url)
     done, rows = run_locust(
         tmp_path,
@@ -101,7 +103,7 @@ def test_load_run_from_the_configuration_alone(gateway: StubServer, tmp_path: Pa
         "2",
         "-t",
         f"{LOAD_SECONDS}s",
-        env=clean_env(),
+        env={**clean_env(), SECRET_ENV: gateway.secret},
     )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-3000:]

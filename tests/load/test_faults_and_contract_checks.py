@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 import pytest
 
 from loadspec.stub import Faults, StubServer
-from tests.load.runs import read_failures, run_locust
+from tests.load.runs import named_gateway, read_failures, run_locust
 
 pytestmark = pytest.mark.slow  # every test here starts real Locust or server processes
 
@@ -27,7 +27,7 @@ def test_contract_violations_fail_requests_when_checked(tmp_path: Path) -> None:
             gateway.url,
             "--validate-responses",
             "1",
-            env={"LOADSPEC_TOKEN_STAFF": gateway.token},
+            env=named_gateway(gateway),
         )
     assert done.returncode == 1, done.stderr[-3000:]
     assert "checking 100% of responses against the specs' contracts" in done.stderr
@@ -47,7 +47,7 @@ def test_no_violations_without_the_fault(tmp_path: Path) -> None:
             gateway.url,
             "--validate-responses",
             "1",
-            env={"LOADSPEC_TOKEN_STAFF": gateway.token},
+            env=named_gateway(gateway),
         )
     assert done.returncode == 0, done.stderr[-3000:]
     assert rows[MESSAGES].requests > 0
@@ -58,9 +58,7 @@ def test_unchecked_run_does_not_see_contract_breaks(tmp_path: Path) -> None:
     """Without --validate-responses a body that breaks the schema but parses is not a failure."""
     faults = Faults(contract_break_rate=0.3)
     with StubServer(activation_delay="fixed:100", faults=faults) as gateway:
-        done, _ = run_locust(
-            tmp_path, *RUN, "--host", gateway.url, env={"LOADSPEC_TOKEN_STAFF": gateway.token}
-        )
+        done, _ = run_locust(tmp_path, *RUN, "--host", gateway.url, env=named_gateway(gateway))
     failures = read_failures(tmp_path / "run_failures.csv")
     assert not [f for f in failures if "contract: " in f["Error"]]
     assert done.stderr.count("Traceback") == 0
@@ -70,9 +68,7 @@ def test_server_faults_are_counted_with_specific_messages(tmp_path: Path) -> Non
     """Errors, resets and garbage bodies are failures with what happened; reports are written."""
     faults = Faults(error_rate=0.05, reset_rate=0.02, malformed_rate=0.05)
     with StubServer(activation_delay="fixed:100", faults=faults) as gateway:
-        done, rows = run_locust(
-            tmp_path, *RUN, "--host", gateway.url, env={"LOADSPEC_TOKEN_STAFF": gateway.token}
-        )
+        done, rows = run_locust(tmp_path, *RUN, "--host", gateway.url, env=named_gateway(gateway))
     assert done.returncode == 1
     assert (tmp_path / "run_stats.csv").is_file()
     errors = " | ".join(f["Error"] for f in read_failures(tmp_path / "run_failures.csv"))
@@ -105,7 +101,7 @@ def test_lost_callbacks_fail_the_wait_and_the_user_retries(tmp_path: Path) -> No
             "2",
             "-t",
             "5s",
-            env={"LOADSPEC_TOKEN_STAFF": gateway.token},
+            env=named_gateway(gateway),
         )
     wait = rows[("WAIT", "channel_active")]
     assert wait.requests == wait.failures >= 2
@@ -125,7 +121,7 @@ def test_junit_report_parses_whatever_the_server_sends(tmp_path: Path) -> None:
             gateway.url,
             "--junit",
             str(junit),
-            env={"LOADSPEC_TOKEN_STAFF": gateway.token},
+            env=named_gateway(gateway),
         )
     assert done.returncode == 1, done.stderr[-3000:]
     suite = ElementTree.parse(junit).getroot().find("testsuite")

@@ -17,6 +17,7 @@ import pytest
 
 from loadspec.config.load import DEFAULT_RATE_ENV as RATE_ENV
 from loadspec.stub.config import DEFAULT_TOKEN
+from loadspec.webhooks.defaults import DEFAULT_WEBHOOK_SECRET, SECRET_ENV
 from tests.conftest import ROOT
 from tests.load.runs import LOCUST, free_port, read_failures, read_stats
 
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.slow  # every test here starts real Locust or server pr
 USERS = 4
 MESSAGES = ("POST", "/business/communication/messages")
 USER_CLASS = "PostBusinessCommunicationMessagesOnActiveChannel"
+DEVELOPMENT = {"LOADSPEC_TOKEN_STAFF": DEFAULT_TOKEN, SECRET_ENV: DEFAULT_WEBHOOK_SECRET}
 AGAIN = ("SETUP", "post_business_communication_messages_on_active_channel (prerequisites again)")
 
 
@@ -97,9 +99,10 @@ def test_killed_gateway_restarted_on_its_port_the_run_recovers(tmp_path: Path) -
             *("--csv", str(tmp_path / "run"), "--csv-full-history"),
         ],
         cwd=ROOT,
-        # With --host, a run sends only the tokens it is given: the gateway's development one;
+        # With --host, a run sends only the tokens it is given: the gateway's development one,
+        # and verifies callbacks with the secret it is given: the gateway's default one;
         # unpaced (the locustfile's default is 2 iterations a second).
-        env={**os.environ, "LOADSPEC_TOKEN_STAFF": DEFAULT_TOKEN, RATE_ENV: ""},
+        env={**os.environ, **DEVELOPMENT, RATE_ENV: ""},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

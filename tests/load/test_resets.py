@@ -13,7 +13,7 @@ import pytest
 
 from loadspec.stub import Faults, StubServer
 from tests.conftest import ROOT
-from tests.load.runs import run_locust
+from tests.load.runs import named_gateway, run_locust
 
 pytestmark = pytest.mark.slow  # every test here starts real Locust or server processes
 
@@ -68,7 +68,7 @@ def test_a_real_run_at_a_tenth_resets_shows_a_tenth_on_every_row(tmp_path: Path)
     with StubServer(faults=Faults(reset_rate=0.1), seed=5) as gateway:
         # The gateway's token, given as a run against a host must; unpaced (the locustfile's
         # default is 2 iterations a second).
-        env = {"LOADSPEC_TOKEN_STAFF": gateway.token, "LOADSPEC_DEFAULT_ARRIVAL_RATE": ""}
+        env = {**named_gateway(gateway), "LOADSPEC_DEFAULT_ARRIVAL_RATE": ""}
         done, rows = run_locust(
             tmp_path, "-f", "locustfiles/messages.py", "--headless", "-u", "6", "-r", "6",
             "-t", "6s", "--host", gateway.url, env=env,

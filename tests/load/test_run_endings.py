@@ -20,7 +20,7 @@ import pytest
 from loadspec.stub import Faults, StubServer
 from loadspec.stub.config import parse_delay
 from tests.conftest import ROOT
-from tests.load.runs import LOCUST, free_port, read_stats, run_locust
+from tests.load.runs import LOCUST, free_port, named_gateway, read_stats, run_locust
 
 MESSAGES = ("-f", "locustfiles/messages.py")
 
@@ -90,7 +90,7 @@ def stub_run(tmp: Path, gateway: StubServer, *args: str) -> subprocess.Completed
         "-t",
         "4s",
         *args,
-        env={"LOADSPEC_TOKEN_STAFF": gateway.token},
+        env=named_gateway(gateway),
     )
     return done
 

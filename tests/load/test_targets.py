@@ -145,7 +145,7 @@ def test_a_named_loopback_host_with_its_token_runs(tmp_path: Path, gateway: Stub
         ACTIVE,
         "--host",
         gateway.url,
-        env={**clean_env(LOADSPEC_TOKEN_STAFF=TOKEN)},
+        env=clean_env(LOADSPEC_TOKEN_STAFF=TOKEN, LOADSPEC_WEBHOOK_SECRET=gateway.secret),
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert rows[("WAIT", "channel_active")].requests > 0, rows

@@ -19,7 +19,7 @@ import pytest
 
 from loadspec.stub import Faults, StubServer
 from tests.conftest import DATA
-from tests.load.runs import read_failures, read_stats, run_locust
+from tests.load.runs import named_gateway, read_failures, read_stats, run_locust
 from tests.plain_server import TOKEN, PlainServer
 
 SECURE = str(DATA / "load" / "secure.md")
@@ -242,7 +242,7 @@ def test_pending_waits_at_the_end_fail_the_run(tmp_path: Path) -> None:
             "24",
             "-t",
             "8s",
-            env={"LOADSPEC_TOKEN_STAFF": gw.token},
+            env=named_gateway(gw),
         )
     assert done.returncode == 1, done.stderr[-3000:]
     wait = rows[("WAIT", "channel_active")]
@@ -272,7 +272,7 @@ def test_failure_messages_are_plain_text(tmp_path: Path) -> None:
             "4",
             "-t",
             "4s",
-            env={"LOADSPEC_TOKEN_STAFF": gateway.token},
+            env=named_gateway(gateway),
         )
     errors = [f["Error"] for f in read_failures(tmp_path / "run_failures.csv")]
     assert errors, done.stderr[-2000:]

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import gevent
@@ -23,19 +24,29 @@ from .test_webhooks import SECRET, callback, post
 Reports = list[tuple[str, int, str | None]]
 
 
-def in_thread(work: Callable[[], Any]) -> Any:
-    """Run blocking client code in an OS thread while the test's gevent hub serves."""
+def in_background(work: Callable[[], Any]) -> Callable[[], Any]:
+    """Start blocking client code in an OS thread; the returned call waits for its result
+    while the test's gevent hub serves."""
     results: list[Any] = []
     worker = threading.Thread(target=lambda: results.append(work()))
     worker.start()
-    while worker.is_alive():
-        gevent.sleep(0.01)
-    return results[0]
+
+    def result() -> Any:
+        while worker.is_alive():
+            gevent.sleep(0.01)
+        return results[0]
+
+    return result
 
 
-@pytest.fixture
-def tight() -> Iterator[tuple[Listener, Reports]]:
-    limits = WebhookLimits(max_rate=5, max_headers=10, max_header_bytes=2048, header_timeout=0.3)
+def in_thread(work: Callable[[], Any]) -> Any:
+    """Run blocking client code in an OS thread while the test's gevent hub serves."""
+    return in_background(work)()
+
+
+@contextmanager
+def listening(limits: WebhookLimits) -> Iterator[tuple[Listener, Reports]]:
+    """A listener keeping channel.status callbacks within `limits`, and what it reports."""
     reports: Reports = []
     box = CallbackBox.limited(limits, frozenset({"channel.status"}))
     running = Listener(box, SECRET, lambda *r: reports.append(r), limits).start()
@@ -43,6 +54,14 @@ def tight() -> Iterator[tuple[Listener, Reports]]:
         yield running, reports
     finally:
         running.stop()
+
+
+@pytest.fixture
+def tight() -> Iterator[tuple[Listener, Reports]]:
+    with listening(
+        WebhookLimits(max_rate=5, max_headers=10, max_header_bytes=2048, header_timeout=0.3)
+    ) as running:
+        yield running
 
 
 def _raw(port: int, data: bytes) -> bytes:
