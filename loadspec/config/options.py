@@ -12,7 +12,6 @@ from typing import Any
 from loadspec.config import units
 from loadspec.config.stub_options import STUB_OPTIONS
 from loadspec.config.table import Command, Kind, Option
-from loadspec.errors import ConfigError
 from loadspec.webhooks.defaults import DEFAULT_HMAC_HEADER, SCHEMES
 from loadspec.webhooks.limits import WebhookLimits
 
@@ -38,13 +37,6 @@ def _pace(kind: str) -> Any:
 def _ignore_what(parse: Any) -> Any:
     """A parser of one text (a threshold, a delay) as the table calls it: (text, what)."""
     return lambda text, _what: parse(text)
-
-
-def _positive(text: str, what: str) -> float:
-    value = units.parse_number(text, what)
-    if value <= 0:
-        raise ConfigError(f"{what} must be more than 0, got {text}")
-    return value
 
 
 _SPECS = (
@@ -395,7 +387,7 @@ _WEBHOOKS = (
         "callbacks handled per second and process; beyond, 429 and Retry-After (the sender "
         "retries), counted",
         "max_rate",
-        _positive,
+        units.parse_positive,
     ),
     _limit(
         "--webhook-max-share",

@@ -18,7 +18,6 @@ from loadspec.config.options import OPTIONS
 from loadspec.config.project import Project, find_project
 from loadspec.config.register import option_values
 from loadspec.config.table import Command, Option
-from loadspec.config.units import parse_size
 from loadspec.contract.bundle import RefBases
 from loadspec.errors import ConfigError
 from loadspec.files import SpecFiles, check_input, check_output
@@ -37,8 +36,16 @@ from loadspec.webhooks.signing import Scheme
 __all__ = ["DEFAULT_SPECS", "ListenerSettings", "RunInputs", "RunSettings", "spec_starts"]
 
 DEFAULT_SPECS = Path("specs")
-_TABLE_TIMEOUT = float(next(o.default for o in OPTIONS if o.name == "--request-timeout") or 30)
-_TABLE_BODY = parse_size(next(o.default for o in OPTIONS if o.name == "--max-body-bytes"))
+
+
+def _table_default(name: str) -> Any:
+    """An option's default as the table parses it (for a command that does not take it)."""
+    option = next(o for o in OPTIONS if o.name == name)
+    return option.value(option.default)
+
+
+_TABLE_TIMEOUT: float = _table_default("--request-timeout")
+_TABLE_BODY: int = _table_default("--max-body-bytes")
 _LIMITS = {
     "webhook_max_age": "max_age",
     "webhook_replay_window": "replay_window",

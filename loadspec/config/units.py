@@ -27,6 +27,7 @@ __all__ = [
     "parse_path",
     "parse_paths",
     "parse_percent",
+    "parse_positive",
     "parse_rate",
     "parse_seconds",
     "parse_share",
@@ -70,12 +71,17 @@ def parse_number(text: object, what: str = "value") -> float:
     return value
 
 
-def parse_seconds(text: object, what: str = "seconds") -> float:
-    """A number of seconds more than zero: `30`, `0.5`."""
+def parse_positive(text: object, what: str = "value", unit: str = "") -> float:
+    """A number more than zero (of `unit`, named in the message)."""
     value = parse_number(text, what)
     if value <= 0:
-        raise ConfigError(f"{what} must be more than 0 seconds, got {text}")
+        raise ConfigError(f"{what} must be more than 0{unit}, got {text}")
     return value
+
+
+def parse_seconds(text: object, what: str = "seconds") -> float:
+    """A number of seconds more than zero: `30`, `0.5`."""
+    return parse_positive(text, what, " seconds")
 
 
 def parse_share(text: object, what: str = "share") -> float:

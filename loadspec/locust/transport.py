@@ -40,6 +40,8 @@ class FastHttpTransport:
         self.user = user
         self.fallback_host = fallback_host.rstrip("/") if fallback_host else None
         self.max_body = max_body
+        # Joined to every path, which starts with "/": a host typed with its slash loses it.
+        self.base_url = (user.client.base_url or "").rstrip("/")
         self.pacer = pacer
         # Every failure text reaches every report through here: the last place to mask it.
         self.mask = mask
@@ -60,7 +62,7 @@ class FastHttpTransport:
         session = self.user.client
         url = self._url(call)
         if not url.startswith(("http://", "https://")):
-            url = (session.base_url or "").rstrip("/") + url
+            url = self.base_url + url
         data, headers = _payload(call)
         start_time = time.time()
         started = time.perf_counter()
