@@ -98,8 +98,8 @@ def console_lines(report: CheckReport) -> list[str]:
     rows.append(("all", str(len(report.results)), *(str(counts[s]) for s in Status)))
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     for row in (header, *rows):
-        cells = (v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(row, widths)))
-        lines.append("  ".join(cells))
+        pairs = enumerate(zip(row, widths, strict=True))
+        lines.append("  ".join(v.rjust(w) if i else v.ljust(w) for i, (v, w) in pairs))
     problems = [r for r in report.results if r.status not in (Status.PASS, Status.SKIP)]
     if problems:
         lines.append("")
