@@ -70,7 +70,6 @@ class Reason(enum.StrEnum):
     MISSING_VARIABLE = "MISSING_VARIABLE"
     RENDER_ERROR = "RENDER_ERROR"
     FILE_ERROR = "FILE_ERROR"
-    PREREQUISITE_FAILED = "PREREQUISITE_FAILED"
     INVALID_SPEC = "INVALID_SPEC"
     SKIPPED_STATUS = "SKIPPED_STATUS"
     DEPRECATED = "DEPRECATED"
@@ -109,7 +108,6 @@ _FRIENDLY = {
     Reason.MISSING_VARIABLE: "The spec needs run variables that have no value.",
     Reason.RENDER_ERROR: "A template of the step could not be rendered.",
     Reason.FILE_ERROR: "A file the step uploads cannot be read.",
-    Reason.PREREQUISITE_FAILED: "A prerequisite step failed, so the test request never ran.",
     Reason.INVALID_SPEC: "The spec file has errors (loadspec validate shows them).",
     Reason.SKIPPED_STATUS: "The spec's status skips it (--include-skipped runs it).",
     Reason.DEPRECATED: "The spec is deprecated (--include-skipped runs it).",

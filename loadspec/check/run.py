@@ -10,6 +10,7 @@ judged with `outcome.judge_reply`.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,17 +26,23 @@ from loadspec.config.settings import RunSettings
 from loadspec.contract.conformance import Finding, ResponseChecker
 from loadspec.inputs.credentials import Credentials
 from loadspec.inputs.masking import Masker, masker
-from loadspec.inputs.targets import Origins
+from loadspec.inputs.targets import Origins, preflight_hosts
+from loadspec.language.model import TokenType
 from loadspec.locust.contract_checks import step_checkers
 from loadspec.locust.pacing import Pacer
+from loadspec.locust.preflight import check_webhook_secret
 from loadspec.locust.transport import FastHttpTransport
 from loadspec.locust.users import prepare_client
 from loadspec.rows import RowKind
 from loadspec.runtime.calls import Call, Failure, Reply
 from loadspec.runtime.compiled import CompiledSpec, compile_spec
 from loadspec.runtime.engine import Callbacks, Judge, SpecRunner
+from loadspec.stub import StubServer
+from loadspec.webhooks import CallbackBox, Listener
+from loadspec.webhooks.defaults import DEFAULT_WEBHOOK_SECRET
+from loadspec.webhooks.signing import Verifier
 
-__all__ = ["CheckTarget", "run_checks"]
+__all__ = ["CheckTarget", "check_all", "run_checks"]
 
 Progress = Callable[[int, int, SpecCheck], None]
 """Told of each spec checked: (done, total, its outcome)."""
@@ -58,6 +65,74 @@ class CheckTarget:
     credentials: Credentials = field(repr=False)
     callbacks: Callbacks | None = None
     webhook_url: str | None = None
+
+
+def check_all(
+    plan: CheckPlan,
+    settings: RunSettings,
+    host: str | None,
+    credentials: Credentials,
+    *,
+    progress: Progress,
+    say: Callable[[str], None],
+) -> tuple[list[SpecCheck], str]:
+    """The plan run at `host` (None: the embedded gateway, started for it), with a webhook
+    listener when a spec waits for callbacks; the outcomes and where they ran."""
+    specs = [compile_spec(p.spec) for p in plan.to_run]
+    with contextlib.ExitStack() as stack:
+        url, where, secret = stack.enter_context(_target(settings, host, credentials, specs))
+        box, webhook_url = stack.enter_context(_listener(settings, specs, secret))
+        target = CheckTarget(url, credentials, box, webhook_url)
+        say(f"checking {len(plan.to_run)} of {len(plan.specs)} spec(s) at {where}")
+        return run_checks(plan, settings, target, progress), where
+
+
+@contextlib.contextmanager
+def _target(
+    settings: RunSettings, host: str | None, credentials: Credentials, specs: list[CompiledSpec]
+) -> Iterator[tuple[str, str, str]]:
+    """The API's URL, how to name it, and the secret its callbacks are signed with: a host
+    named (checked as a load run checks it), else the embedded gateway, started."""
+    secret = settings.listener.secret or DEFAULT_WEBHOOK_SECRET
+    if host:
+        targets = [("--host", host)]
+        if settings.fallback_host:
+            targets.append(("--fallback-host", settings.fallback_host))
+        preflight_hosts(targets, settings.allowed)
+        check_webhook_secret(host, settings, specs)
+        yield host, host, secret
+        return
+    if not specs:
+        yield "http://127.0.0.1", "the embedded gateway (not started: nothing to run)", secret
+        return
+    token = credentials.token(TokenType.STAFF) or ""
+    with StubServer(tokens=(token,), secret=secret) as stub:
+        yield stub.url, f"the embedded gateway ({stub.url})", secret
+
+
+@contextlib.contextmanager
+def _listener(
+    settings: RunSettings, specs: list[CompiledSpec], secret: str
+) -> Iterator[tuple[CallbackBox | None, str | None]]:
+    """A webhook listener for the specs that wait for callbacks (none when none does)."""
+    events = frozenset(e for spec in specs for e in spec.wait_events)
+    if not events:
+        yield None, None
+        return
+    box = CallbackBox.limited(settings.webhooks, events)
+    ears = settings.listener
+    listener = Listener(
+        box,
+        secret,
+        limits=settings.webhooks,
+        verifier=Verifier(ears.scheme, secret, ears.header, settings.webhooks.max_age),
+        bind=(ears.host, ears.port),
+        public_url=ears.url,
+    ).start()
+    try:
+        yield box, listener.url
+    finally:
+        listener.stop()
 
 
 def run_checks(

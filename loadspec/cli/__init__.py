@@ -81,10 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = Command(args.command)
     if command in _ON_GEVENT:
-        # Before anything imports ssl (jwt does): Locust's transport runs on gevent.
-        from gevent import monkey
-
-        monkey.patch_all()
+        # Before anything imports ssl (jwt does): importing Locust patches the standard
+        # library for gevent, which the check's transport and listener run on.
+        import loadspec.check.run  # noqa: F401
     try:
         module = importlib.import_module(_COMMANDS[command][0])
         code: int = module.run(_settings(command, args))

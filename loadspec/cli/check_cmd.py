@@ -7,12 +7,10 @@ imported only then: it loads Locust), and writes the reports (`loadspec.check.re
 
 from __future__ import annotations
 
-import contextlib
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from loadspec.check.outcome import SpecCheck, Status
 from loadspec.check.plan import CheckPlan, Selection, plan_check
@@ -95,82 +93,9 @@ def _missing_credential(spec: Spec, credentials: Credentials) -> str | None:
 def _run(
     plan: CheckPlan, settings: RunSettings, host: str | None, credentials: Credentials
 ) -> tuple[list[SpecCheck], str]:
-    from loadspec.check.run import CheckTarget, run_checks
+    from loadspec.check.run import check_all
 
-    specs = [p.spec for p in plan.to_run]
-    with contextlib.ExitStack() as stack:
-        url, where, secret = stack.enter_context(_target(settings, host, credentials, specs))
-        box, webhook_url = stack.enter_context(_listener(settings, specs, secret))
-        target = CheckTarget(url, credentials, box, webhook_url)
-        _err(f"checking {len(plan.to_run)} of {len(plan.specs)} spec(s) at {where}")
-        outcomes = run_checks(plan, settings, target, _progress)
-    return outcomes, where
-
-
-@contextlib.contextmanager
-def _target(
-    settings: RunSettings, host: str | None, credentials: Credentials, specs: list[Spec]
-) -> Iterator[tuple[str, str, str]]:
-    from loadspec.webhooks.defaults import DEFAULT_WEBHOOK_SECRET
-
-    secret = settings.listener.secret or DEFAULT_WEBHOOK_SECRET
-    if host:
-        from loadspec.inputs.targets import preflight_hosts
-
-        targets = [("--host", host)]
-        if settings.fallback_host:
-            targets.append(("--fallback-host", settings.fallback_host))
-        preflight_hosts(targets, settings.allowed)
-        _check_secret(host, settings, specs)
-        yield host, host, secret
-        return
-    if not specs:
-        yield "http://127.0.0.1", "the embedded gateway (not started: nothing to run)", secret
-        return
-    from loadspec.stub import StubServer
-
-    token = credentials.token(TokenType.STAFF) or ""
-    with StubServer(tokens=(token,), secret=secret) as stub:
-        yield stub.url, f"the embedded gateway ({stub.url})", secret
-
-
-def _check_secret(host: str, settings: RunSettings, specs: list[Spec]) -> None:
-    from loadspec.webhooks.defaults import SECRET_ENV
-    from loadspec.webhooks.signing import Scheme
-
-    waiting = sorted(s.path.name for s in specs if any(step.wait for step in s.steps))
-    if waiting and not settings.listener.secret and settings.listener.scheme is not Scheme.NONE:
-        raise ConfigError(
-            f"{host}: a spec waits for callbacks ({', '.join(waiting)}): set {SECRET_ENV} to "
-            "the secret that API signs them with, or give --webhook-signature none"
-        )
-
-
-@contextlib.contextmanager
-def _listener(
-    settings: RunSettings, specs: list[Spec], secret: str
-) -> Iterator[tuple[Any, str | None]]:
-    events = frozenset(s.wait.event for spec in specs for s in spec.steps if s.wait is not None)
-    if not events:
-        yield None, None
-        return
-    from loadspec.webhooks import CallbackBox, Listener
-    from loadspec.webhooks.signing import Verifier
-
-    box = CallbackBox.limited(settings.webhooks, events)
-    ears = settings.listener
-    listener = Listener(
-        box,
-        secret,
-        limits=settings.webhooks,
-        verifier=Verifier(ears.scheme, secret, ears.header, settings.webhooks.max_age),
-        bind=(ears.host, ears.port),
-        public_url=ears.url,
-    ).start()
-    try:
-        yield box, listener.url
-    finally:
-        listener.stop()
+    return check_all(plan, settings, host, credentials, progress=_progress, say=_err)
 
 
 def _progress(done: int, total: int, outcome: SpecCheck) -> None:

@@ -68,3 +68,10 @@ def test_the_worst_status_decides_and_skip_is_no_worse_than_pass() -> None:
 
 def test_every_reason_has_a_friendly_sentence() -> None:
     assert all(reason.friendly.endswith(".") for reason in Reason)
+
+
+def test_docs_list_every_reason_code() -> None:
+    from tests.conftest import ROOT
+
+    page = (ROOT / "docs" / "check.md").read_text(encoding="utf-8")
+    assert all(f"| `{reason.value}` |" in page for reason in Reason)
