@@ -62,7 +62,7 @@ class _Recorder(http.server.SimpleHTTPRequestHandler):
     def log_request(self, code: Any = "-", size: Any = "-") -> None:
         self.seen.append(self.requestline)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the stdlib's name)
+    def log_message(self, format: str, *args: Any) -> None:
         """Quiet: what was asked is in `seen`."""
 
 
