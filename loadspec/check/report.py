@@ -215,7 +215,9 @@ def _details(result: SpecCheck) -> Iterable[str]:
         yield result.reason.friendly
     for step in result.steps:
         mark = step.reason.value if step.reason else "ok"
-        yield f"{step.phase} {step.step}: {step.request} -> {step.status or '-'} {mark}"
+        answer = f"{step.status} " if step.status else ""
+        took = f" ({step.elapsed_ms:.0f} ms)"
+        yield f"{step.phase} {step.step}: {step.request} -> {answer}{mark}{took}"
         if step.reason is not None:
             yield f"  {step.message}"
             for finding in step.findings[:_SHOWN_FINDINGS]:
@@ -286,7 +288,7 @@ def html_report(report: CheckReport) -> str:
     summary = " · ".join(f"{counts[s]} {word}" for word, s in _COUNTS)
     verdict = "FAILED" if report.failed else "PASSED"
     regressions = "".join(
-        f"<p class='fail'>Regressed: {e(n)} passed in the baseline and fails now.</p>"
+        f"<p class='regressed'>Regressed: {e(n)} passed in the baseline and fails now.</p>"
         for n in report.regressions
     )
     return f"""<!doctype html>
@@ -298,7 +300,8 @@ td, th {{ border: 1px solid #ccc; padding: .3rem .5rem; text-align: left; vertic
 tr.pass td:first-child {{ background: #d7f5dd; }} tr.warn td:first-child {{ background: #fff3c4; }}
 tr.error td:first-child {{ background: #ffd9b3; }} tr.fail td:first-child {{ background: #ffc9c9; }}
 tr.skip td:first-child {{ background: #eee; }} pre {{ background: #f6f6f6; padding: .7rem;
-white-space: pre-wrap; }} .fail {{ color: #a00; }}
+white-space: pre-wrap; }} .regressed {{ color: #a00; font-weight: bold; }}
+td:last-child {{ overflow-wrap: anywhere; min-width: 16rem; }} td code {{ white-space: nowrap; }}
 </style></head><body>
 <h1>loadspec check: {verdict}</h1>
 <p>Target <code>{e(report.target)}</code> · {len(report.results)} spec(s) ·

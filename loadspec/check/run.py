@@ -209,6 +209,7 @@ class _Exchange:
     reply: Reply | None
     failure: str | None
     kind: str = ""
+    elapsed_ms: float = 0.0
 
 
 class _Recorder(FastHttpTransport):
@@ -219,6 +220,7 @@ class _Recorder(FastHttpTransport):
     ) -> None:
         super().__init__(user, settings.fallback_host, pacer, mask, settings.max_body_bytes)
         self.seen: list[_Exchange] = []
+        self.waits: dict[str, str] = {}  # a wait's row name (its step id) -> the step's key
 
     def exchange(self, call: Call, judge: Judge) -> Reply:
         failure: list[str | None] = [None]
@@ -232,9 +234,9 @@ class _Recorder(FastHttpTransport):
         return reply
 
     def record(self, kind: str, name: str, elapsed_ms: float, failure: str | None) -> None:
-        if kind in (RowKind.WAIT,) or isinstance(failure, Failure):
-            key = failure.key if isinstance(failure, Failure) else ""
-            self.seen.append(_Exchange(key, None, None, failure, kind=f"{kind} {name}"))
+        if kind == RowKind.WAIT or isinstance(failure, Failure):
+            key = failure.key if isinstance(failure, Failure) else self.waits.get(name, name)
+            self.seen.append(_Exchange(key, None, None, failure, f"{kind} {name}", elapsed_ms))
         super().record(kind, name, elapsed_ms, failure)
 
 
@@ -267,6 +269,11 @@ class _Check:
         self.phases = {s.key: "prerequisites" for s in compiled.prerequisites}
         self.phases.update({s.key: "test" for s in compiled.test_request})
         self.steps = {s.key: s.step for s in compiled.prerequisites + compiled.test_request}
+        self.transport.waits = {
+            step.id: key
+            for key, step in reversed(self.steps.items())
+            if step.wait is not None or step.poll is not None
+        }
 
     def run(self) -> SpecCheck:
         started = time.monotonic()
@@ -304,10 +311,19 @@ class _Check:
     def _unsent(self, seen: _Exchange, step_id: str, phase: str) -> StepCheck:
         failure = seen.failure
         if failure is None:
-            return StepCheck(step_id, phase, seen.kind)
+            return StepCheck(step_id, phase, seen.kind, elapsed_ms=seen.elapsed_ms)
         code = failure.code if isinstance(failure, Failure) else None
         reason = _as_reason(code, Reason.RENDER_ERROR)
-        return StepCheck(step_id, phase, seen.kind, 0, Status.FAIL, reason, self.mask(failure))
+        return StepCheck(
+            step_id,
+            phase,
+            seen.kind,
+            0,
+            Status.FAIL,
+            reason,
+            self.mask(failure),
+            elapsed_ms=seen.elapsed_ms,
+        )
 
     def _reply(
         self, seen: _Exchange, call: Call, reply: Reply, step_id: str, phase: str

@@ -112,6 +112,11 @@ def test_every_spec_once_with_one_junit_case_each_and_matching_counts(tmp_path: 
     assert int(suite.get("failures", -1)) == summary["failed"] == 0
     assert summary["passed"] == len(spec_files) - 1
     assert "[1/4]" in done.stderr and "[4/4]" in done.stderr  # progress as it goes
+    waiting = results(tmp_path / "r.json")[EVENT_DRIVEN.name]["steps"]
+    assert [(s["id"], s["phase"], s["request"], s["status"]) for s in waiting][:2] == [
+        ("create_channel", "prerequisites", "POST /business/communication/channels", "PASS"),
+        ("channel_active", "prerequisites", "WAIT channel_active", "PASS"),
+    ]
 
 
 def test_a_contract_breaking_gateway_fails_with_schema_codes_and_json_paths(tmp_path: Path) -> None:
