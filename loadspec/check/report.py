@@ -113,12 +113,10 @@ def console_lines(report: CheckReport) -> list[str]:
             lines.append(f"      also: {finding.code} {finding.where} {finding.message}".rstrip())
     for name in report.regressions:
         lines.append(f"REGRESSED {name}: passed in the baseline, fails now")
-    seconds = report.duration_ms / 1000
     summary = ", ".join(f"{counts[s]} {word}" for word, s in _COUNTS)
     verdict = "FAILED" if report.failed else "PASSED"
-    lines.append(
-        f"Check {verdict} in {seconds:.1f} s: {summary} (--fail-on {report.fail_on.value.lower()})"
-    )
+    took, fail_on = _seconds(report.duration_ms), report.fail_on.value.lower()
+    lines.append(f"Check {verdict} in {took}: {summary} (--fail-on {fail_on})")
     return lines
 
 
@@ -234,7 +232,7 @@ def markdown_report(report: CheckReport) -> str:
         "# loadspec check",
         "",
         f"Target: `{report.target}` · {len(report.results)} spec(s) · "
-        f"{report.duration_ms / 1000:.1f} s · **{'FAILED' if report.failed else 'PASSED'}** "
+        f"{_seconds(report.duration_ms)} · **{'FAILED' if report.failed else 'PASSED'}** "
         f"(--fail-on {report.fail_on.value.lower()})",
         "",
         "| domain | total | " + " | ".join(s.value for s in Status) + " |",
@@ -262,6 +260,10 @@ def markdown_report(report: CheckReport) -> str:
     for name in report.regressions:
         lines += ["", f"**Regressed:** {name} passed in the baseline and fails now."]
     return "\n".join(lines) + "\n"
+
+
+def _seconds(ms: float) -> str:
+    return f"{ms / 1000:.1f} s" if ms >= 10_000 else f"{ms / 1000:.2f} s"
 
 
 def _md(text: object) -> str:
@@ -295,19 +297,21 @@ def html_report(report: CheckReport) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>loadspec check: {verdict}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #222; }}
-table {{ border-collapse: collapse; width: 100%; }}
+table {{ border-collapse: collapse; width: 100%; table-layout: fixed; }}
 td, th {{ border: 1px solid #ccc; padding: .3rem .5rem; text-align: left; vertical-align: top; }}
 tr.pass td:first-child {{ background: #d7f5dd; }} tr.warn td:first-child {{ background: #fff3c4; }}
 tr.error td:first-child {{ background: #ffd9b3; }} tr.fail td:first-child {{ background: #ffc9c9; }}
 tr.skip td:first-child {{ background: #eee; }} pre {{ background: #f6f6f6; padding: .7rem;
 white-space: pre-wrap; }} .regressed {{ color: #a00; font-weight: bold; }}
-td:last-child {{ overflow-wrap: anywhere; min-width: 16rem; }} td code {{ white-space: nowrap; }}
+td {{ overflow-wrap: anywhere; }}
 </style></head><body>
 <h1>loadspec check: {verdict}</h1>
 <p>Target <code>{e(report.target)}</code> · {len(report.results)} spec(s) ·
-{report.duration_ms / 1000:.1f} s · {summary} · --fail-on {report.fail_on.value.lower()}</p>
+{_seconds(report.duration_ms)} · {summary} · --fail-on {report.fail_on.value.lower()}</p>
 {regressions}
-<table><tr><th>status</th><th>endpoint</th><th>domain</th><th>spec</th><th>reason</th>
+<table><colgroup><col style="width: 5rem"><col style="width: 22%"><col style="width: 8rem">
+<col style="width: 20%"><col style="width: 13rem"><col></colgroup>
+<tr><th>status</th><th>endpoint</th><th>domain</th><th>spec</th><th>reason</th>
 <th>message</th></tr>{rows}</table>
 <h2>What went wrong</h2>{details or "<p>Nothing.</p>"}
 </body></html>
