@@ -34,6 +34,15 @@ _COMMANDS = {
         "One row per spec: endpoint, status and whether it runs by default, skip reason, "
         "tokens, number of steps.",
     ),
+    Command.CHECK: (
+        "loadspec.cli.check_cmd",
+        "run each spec once and judge the API against its contract",
+        "Run every selected spec once (prerequisites, test request, waits) and check each "
+        "response against its operation in the contract: PASS, WARN, ERROR, FAIL or SKIP per "
+        "spec, with a reason code. Without --host, the embedded gateway is started for the run. "
+        "Exit 0 when nothing reaches --fail-on, 1 when something does, 2 for a configuration "
+        "problem before any request.",
+    ),
     Command.STUB: (
         "loadspec.cli.stub_cmd",
         "run the embedded communication gateway (the default load and fuzz target)",
@@ -48,6 +57,9 @@ _COMMANDS = {
         "run. Exit 0 when clean, 1 when failures are found, 2 for bad input.",
     ),
 }
+
+_ON_GEVENT = frozenset({Command.CHECK})
+"""Commands that send through the Locust layer's transport, on gevent."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,6 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; exit 0 on success, 1 on failures found, 2 on a usage error."""
     args = build_parser().parse_args(argv)
     command = Command(args.command)
+    if command in _ON_GEVENT:
+        # Before anything imports ssl (jwt does): importing Locust patches the standard
+        # library for gevent, which the check's transport and listener run on.
+        import loadspec.check.run  # noqa: F401
     try:
         module = importlib.import_module(_COMMANDS[command][0])
         code: int = module.run(_settings(command, args))

@@ -18,9 +18,12 @@ from loadspec.webhooks.limits import WebhookLimits
 __all__ = ["OPTIONS", "PHASES"]
 
 C = Command
-SPECS = frozenset({C.LOCUST, C.VALIDATE, C.LIST, C.FUZZ})
-RUNS = frozenset({C.LOCUST, C.FUZZ})
+SPECS = frozenset({C.LOCUST, C.VALIDATE, C.LIST, C.FUZZ, C.CHECK})
+RUNS = frozenset({C.LOCUST, C.FUZZ, C.CHECK})
 LOCUST = frozenset({C.LOCUST})
+SENDS = frozenset({C.LOCUST, C.CHECK})
+"""The commands that run the specs' steps (and so send their requests and wait for callbacks)."""
+CHECK = frozenset({C.CHECK})
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 """schemathesis' phases, in the order they run."""
 _LIMITS = WebhookLimits()
@@ -142,7 +145,7 @@ _TARGET = (
     Option(
         "--fallback-host",
         "the host for steps marked useFallback / useFallbackApi",
-        LOCUST,
+        SENDS,
         parse=units.parse_url,
         metavar="URL",
         group="target",
@@ -161,7 +164,7 @@ _TARGET = (
         "--max-body-bytes",
         "the largest response body a step takes, after decompression (default 16MB): a larger "
         "or endless one is a failure of that step, and the rest is never read",
-        LOCUST,
+        SENDS,
         parse=units.parse_size,
         default="16MB",
         metavar="SIZE",
@@ -305,7 +308,7 @@ def _limit(name: str, metavar: str, text: str, field: str, parse: Any) -> Option
     return Option(
         name,
         f"{text} (default {shown})",
-        LOCUST,
+        SENDS,
         parse=parse,
         default=shown,
         metavar=metavar,
@@ -318,7 +321,7 @@ _WEBHOOKS = (
         "--webhook-listen",
         "where the webhook listener binds (default 127.0.0.1:0, a free loopback port); in a "
         "distributed run, the master's listener relays to the workers",
-        LOCUST,
+        SENDS,
         parse=units.parse_address,
         default="127.0.0.1:0",
         metavar="HOST:PORT",
@@ -328,7 +331,7 @@ _WEBHOOKS = (
         "--webhook-url",
         "the public URL {{webhook_url}} renders (a tunnel, ingress or load balancer in front "
         "of --webhook-listen); default: the listener's own address",
-        LOCUST,
+        SENDS,
         parse=units.parse_url,
         metavar="URL",
         group="webhooks",
@@ -337,7 +340,7 @@ _WEBHOOKS = (
         "--webhook-signature",
         "how callbacks are signed: jwt (HS256 with payload_hash, the embedded gateway's), "
         "hmac-sha256 (of the raw body, hex or base64, optional sha256= prefix) or none",
-        LOCUST,
+        SENDS,
         choices=SCHEMES,
         default="jwt",
         metavar="|".join(SCHEMES),
@@ -346,7 +349,7 @@ _WEBHOOKS = (
     Option(
         "--webhook-signature-header",
         f"the header holding an hmac-sha256 signature (default {DEFAULT_HMAC_HEADER})",
-        LOCUST,
+        SENDS,
         default=DEFAULT_HMAC_HEADER,
         metavar="NAME",
         group="webhooks",
@@ -402,7 +405,7 @@ _WEBHOOKS = (
         "LOADSPEC_WEBHOOK_SECRET",
         "the secret callbacks are signed with (default: the embedded gateway's); a run at "
         "any other host whose specs wait for callbacks needs it, or --webhook-signature none",
-        LOCUST,
+        SENDS,
         Kind.ENV,
         group="webhooks",
         secret=True,
@@ -478,8 +481,9 @@ _FUZZING = (
     ),
     Option(
         "--dry-run",
-        "show what would be fuzzed, and what cannot be, without a request",
-        _FUZZ,
+        "show what would run (fuzz: be fuzzed), in what order, and what cannot and why, "
+        "without a request",
+        frozenset({C.FUZZ, C.CHECK}),
         Kind.FLAG,
         default=False,
         group="fuzzing",
@@ -487,10 +491,106 @@ _FUZZING = (
     ),
 )
 
+_CHECK = (
+    Option(
+        "--host",
+        "the API to check (a path prefix and a trailing slash are kept); default: the "
+        "api-validation configuration's baseUrl, else the embedded gateway, started for the run",
+        CHECK,
+        parse=units.parse_url,
+        metavar="URL",
+        group="target",
+    ),
+    Option(
+        "--concurrency",
+        "specs checked at the same time (default 4); the configuration's rateLimit still paces "
+        "every request",
+        CHECK,
+        parse=units.parse_count,
+        default="4",
+        metavar="N",
+        group="check",
+    ),
+    Option(
+        "--domain",
+        "check only specs of this domain (front matter domain:, else the spec's folder; "
+        "repeatable)",
+        CHECK,
+        Kind.REPEAT,
+        metavar="NAME",
+        group="check",
+    ),
+    Option(
+        "--method",
+        "check only specs whose endpoint has this method (repeatable)",
+        CHECK,
+        Kind.REPEAT,
+        parse=units.parse_method,
+        metavar="METHOD",
+        group="check",
+    ),
+    Option(
+        "--tags",
+        "check only specs with one of these tags (repeatable)",
+        CHECK,
+        Kind.REPEAT,
+        metavar="TAG",
+        group="check",
+    ),
+    Option(
+        "--include-delete",
+        "also check specs whose endpoint is a DELETE (destructive: left out by default, as the "
+        "authors' tool does)",
+        CHECK,
+        Kind.FLAG,
+        default=False,
+        group="check",
+    ),
+    Option(
+        "--fail-on",
+        "the least status that fails the run, exit 1: warn, error or fail (default)",
+        CHECK,
+        choices=("warn", "error", "fail"),
+        default="fail",
+        metavar="warn|error|fail",
+        group="check",
+    ),
+    Option(
+        "--json",
+        "write the report as JSON (summary, results, byDomain: the authors' report's shape)",
+        CHECK,
+        metavar="FILE",
+        group="check",
+    ),
+    Option(
+        "--html",
+        "write a report a person reads: every spec, and each failing one with what was sent "
+        "and received",
+        CHECK,
+        metavar="FILE",
+        group="check",
+    ),
+    Option(
+        "--markdown",
+        "write the same report as Markdown (for a pull request comment or a job summary)",
+        CHECK,
+        metavar="FILE",
+        group="check",
+    ),
+    Option(
+        "--baseline",
+        "a previous check's --json: specs that newly fail are named, and fail the run",
+        CHECK,
+        metavar="FILE",
+        group="check",
+    ),
+)
+
 OPTIONS: tuple[Option, ...] = (
     *_SPECS,
     *_TARGET,
     *_CHECKS,
+    *_CHECK,
     *_LOAD,
     *_WEBHOOKS,
     *_OUTPUT,

@@ -240,6 +240,9 @@ class RunSettings:
             check_input(self.baseline, "--baseline")
         if self.junit is not None:
             check_output(self.junit, "--junit")
+        for report in ("json", "html", "markdown"):
+            if self.values.get(report):
+                check_output(Path(self.values[report]).expanduser(), f"--{report}")
         if self.root is not None and not self.root.is_dir():
             raise ConfigError(f"--root {self.root}: no such folder")
         for allowed in self.values.get("allow_path", ()):

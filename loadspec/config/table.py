@@ -26,6 +26,7 @@ class Command(enum.StrEnum):
     VALIDATE = "validate"
     LIST = "list"
     FUZZ = "fuzz"
+    CHECK = "check"
     STUB = "stub"
     LISTEN = "stub.listen"
 

@@ -22,6 +22,7 @@ __all__ = [
     "parse_address",
     "parse_count",
     "parse_duration",
+    "parse_method",
     "parse_natural",
     "parse_number",
     "parse_path",
@@ -157,6 +158,17 @@ def parse_address(text: object, what: str = "address") -> tuple[str, int]:
     if not host or not port.isdigit() or int(port) > 65535:
         raise ConfigError(f"{what} {text!r} is not HOST:PORT (e.g. 127.0.0.1:8090)")
     return host.strip("[]"), int(port)
+
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+def parse_method(text: object, what: str = "method") -> str:
+    """An HTTP method, upper-cased."""
+    method = str(text).strip().upper()
+    if method not in _METHODS:
+        raise ConfigError(f"{what} {text!r}: expected one of {', '.join(_METHODS)}")
+    return method
 
 
 def parse_url(text: object, what: str = "URL") -> str:

@@ -23,6 +23,7 @@ from jsonschema.exceptions import UnknownType, ValidationError
 from referencing.exceptions import Unresolvable
 
 from loadspec.contract.bundle import RefBases
+from loadspec.contract.drift import undocumented_fields
 from loadspec.contract.lookup import Contract, Operation, load_contract
 from loadspec.contract.refs import at_pointer, follow, outside_ref
 from loadspec.contract.validators import CompiledSchema, SchemaDocument
@@ -31,6 +32,7 @@ from loadspec.errors import ConfigError
 
 __all__ = [
     "ConformanceError",
+    "Finding",
     "ResponseChecker",
     "Sampler",
     "Violation",
@@ -126,6 +128,35 @@ def _compose(status: int, where: str, text: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Finding:
+    """One way a response departs from its contract, as `loadspec check` reports it.
+
+    Attributes:
+        code: the reason code (`MISSING_REQUIRED_FIELD`, `UNDOCUMENTED_FIELD`...).
+        where: a `$.data.uid` path into the body ("" when not about the body).
+        message: what is wrong, values masked and cut short.
+        drift: documentation drift (an undocumented field or status): a warning, not a break.
+    """
+
+    code: str
+    where: str
+    message: str
+    drift: bool = False
+
+
+_CODES = {
+    "required": "MISSING_REQUIRED_FIELD",
+    "type": "TYPE_MISMATCH",
+    "enum": "INVALID_VALUE",
+    "const": "INVALID_VALUE",
+    "format": "INVALID_VALUE",
+    "pattern": "INVALID_VALUE",
+    "additionalProperties": "UNEXPECTED_FIELD",
+}
+_MAX_FINDINGS = 25
+
+
+@dataclass(frozen=True, slots=True)
 class _Media:
     """One documented media type of one documented response."""
 
@@ -193,6 +224,55 @@ class ResponseChecker:
             self._notes.setdefault(note)
             return None
         return self._check_body(status, media, body, redact)
+
+    def review(
+        self, status: int, content_type: str | None, body: bytes, redact: Redact = _as_is
+    ) -> list[Finding]:
+        """Every way the response departs from the contract (up to 25), each with its path.
+
+        Unlike `violation`, which stops at the first break and is cheap enough for load, this
+        lists every schema error and the fields the schema never names (drift). An
+        undocumented status is drift: whether it is also a break is the caller's to say.
+        """
+        documented = _lookup_status(self._responses, status)
+        if documented is None:
+            listed = ", ".join(self._responses) or "none"
+            text = f"status {status} is not documented (documented: {listed})"
+            return [Finding("UNDOCUMENTED_STATUS", "", text, drift=True)]
+        if not documented or status in _NO_BODY_STATUSES:
+            return []
+        media = _pick_media(documented, content_type)
+        if media is None:
+            text = _content_type_violation(status, content_type, documented).problem
+            return [Finding("CONTENT_TYPE_MISMATCH", "", text)]
+        if media.pointer is None or not _is_json(media.media_type) or media.outside is not None:
+            return []
+        return self._review_body(media, body, status, redact)
+
+    def _review_body(
+        self, media: _Media, body: bytes, status: int, redact: Redact
+    ) -> list[Finding]:
+        assert media.pointer is not None
+        if not body.strip():
+            return [Finding("EMPTY_BODY", "", f"empty body where {media.media_type} is documented")]
+        try:
+            document = json.loads(body)
+        except (ValueError, RecursionError) as exc:
+            text = f"body is not JSON where {media.media_type} is documented"
+            return [Finding("INVALID_JSON", "", f"{text} ({_short_text(str(exc))})")]
+        try:
+            errors = self._validator(media.pointer).errors(document, _MAX_FINDINGS)
+        except (Unresolvable, UnknownType, RecursionError) as exc:
+            self._notes.setdefault(f"{media.pointer}: not checked: {_short_text(str(exc))}")
+            return []
+        findings = [_finding(status, error, redact) for error in errors]
+        schema = at_pointer(self._document.raw, media.pointer)
+        for where in undocumented_fields(self._document.raw, schema, document):
+            if len(findings) >= _MAX_FINDINGS:
+                break
+            text = "a field the schema does not document"
+            findings.append(Finding("UNDOCUMENTED_FIELD", where, text, drift=True))
+        return findings
 
     def _check_body(
         self, status: int, media: _Media, body: bytes, redact: Redact
@@ -332,6 +412,12 @@ def _schema_violation(status: int, error: ValidationError, redact: Redact) -> Vi
         text = _masked_short(error.message, redact)
         return Violation(status, where, text, text)
     return Violation(status, where, _with_short_value(error, redact), rule)
+
+
+def _finding(status: int, error: ValidationError, redact: Redact) -> Finding:
+    violation = _schema_violation(status, error, redact)
+    code = _CODES.get(str(error.validator), "SCHEMA_MISMATCH")
+    return Finding(code, violation.where, violation.problem)
 
 
 def _with_short_value(error: ValidationError, redact: Redact) -> str:

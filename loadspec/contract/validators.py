@@ -58,6 +58,18 @@ class CompiledSchema:
         error: ValidationError | None = best_match(self.slow.iter_errors(document))
         return error
 
+    def errors(self, document: Any, limit: int) -> list[ValidationError]:
+        """Up to `limit` errors, each the most telling one of its place in the document.
+
+        A failed `anyOf`/`oneOf` stands for the best match among its alternatives' errors.
+        """
+        found: list[ValidationError] = []
+        for error in self.slow.iter_errors(document):
+            found.append(best_match(error.context) or error if error.context else error)
+            if len(found) >= limit:
+                break
+        return sorted(found, key=lambda e: [str(part) for part in e.absolute_path])
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class SchemaDocument:

@@ -16,7 +16,7 @@ from loadspec.runtime.calls import Reply
 from loadspec.runtime.compiled import CompiledSpec
 from loadspec.runtime.engine import ContractCheck as Check
 
-__all__ = ["Check", "contract_checks"]
+__all__ = ["Check", "contract_checks", "step_checkers"]
 
 _PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}")
 
@@ -35,17 +35,33 @@ def contract_checks(
     what cannot be checked, and the contracts specs name that cannot be read (a configuration
     problem: the run would go on unchecked).
     """
-    specs = list(specs)
     sampler = Sampler(rate)
+    checkers, notes, unreadable = step_checkers(specs, root, bases, files)
+    checks = {
+        path: {key: _check(checker, sampler) for key, checker in by_step.items()}
+        for path, by_step in checkers.items()
+    }
+    return checks, notes, unreadable
+
+
+def step_checkers(
+    specs: Iterable[CompiledSpec],
+    root: Path | None,
+    bases: RefBases | None = None,
+    files: SpecFiles | None = None,
+) -> tuple[dict[Path, dict[str, ResponseChecker]], list[str], list[str]]:
+    """Per spec file, the contract checker of every step (`Step.key`) a loaded contract
+    documents; notes on what cannot be checked; the contracts that cannot be read."""
+    specs = list(specs)
     bases = bases or RefBases.of(root=root)
     contracts, unreadable = _contracts(specs, root, bases, files)
     notes = [f"{s.spec.path.name}: no swagger: no contract" for s in specs if not s.spec.swagger]
     pool = [c for c in contracts.values() if c is not None]
-    checks: dict[Path, dict[str, Check]] = {}
+    checkers: dict[Path, dict[str, ResponseChecker]] = {}
     for compiled in specs:
         own = contracts.get(compiled.spec.path)
         ordered = [own, *[c for c in pool if c is not own]] if own else pool
-        checks[compiled.spec.path] = {}
+        checkers[compiled.spec.path] = {}
         for step in (s.step for s in compiled.prerequisites + compiled.test_request):
             if step.method is None or step.path is None:
                 continue
@@ -56,8 +72,8 @@ def contract_checks(
                     "its responses are not checked"
                 )
                 continue
-            checks[compiled.spec.path][step.key] = _check(checker, sampler)
-    return checks, notes, unreadable
+            checkers[compiled.spec.path][step.key] = checker
+    return checkers, notes, unreadable
 
 
 def _contracts(

@@ -38,7 +38,7 @@ from loadspec.rows import RowKind
 from loadspec.runtime.compiled import CompiledSpec
 from loadspec.runtime.engine import SpecRunner
 
-__all__ = ["SpecUser", "spec_users"]
+__all__ = ["SpecUser", "prepare_client", "spec_users"]
 
 _log = logging.getLogger("loadspec")
 
@@ -63,12 +63,7 @@ class SpecUser(FastHttpUser):
         state.wait_installed()
         state.work.wait_for_share()
         settings = state.run
-        # Specs keep no cookies (nor does the source system's client): a request sends the
-        # cookies its headers name. Locust's cookie jar cost about 7% of a request's CPU.
-        self.client.client.cookiejar = None
-        # Every status is a reply the spec judges: geventhttpclient's own handling of an error
-        # status decoded the body as UTF-8 and crashed the iteration on any other bytes.
-        self.client.client.valid_response_codes = _EVERY_STATUS  # type: ignore[misc]
+        prepare_client(self)
         self.row_, self.first_ = {}, True
         tokens = state.tokens_for(self.environment)
         variables = settings.variables  # read only, shared by every user; a data row first
@@ -93,6 +88,16 @@ class SpecUser(FastHttpUser):
 
 
 _EVERY_STATUS = frozenset(range(100, 600))
+
+
+def prepare_client(user: FastHttpUser) -> None:
+    """A user's client as specs need it: no cookie jar, every status the spec's to judge."""
+    # Specs keep no cookies (nor does the source system's client): a request sends the
+    # cookies its headers name. Locust's cookie jar cost about 7% of a request's CPU.
+    user.client.client.cookiejar = None
+    # Every status is a reply the spec judges: geventhttpclient's own handling of an error
+    # status decoded the body as UTF-8 and crashed the iteration on any other bytes.
+    user.client.client.valid_response_codes = _EVERY_STATUS  # type: ignore[misc]
 
 
 def _state() -> ProcessState:

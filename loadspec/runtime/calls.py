@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loadspec.inputs.masking import mask
+from loadspec.language.model import Step
 
-__all__ = ["Call", "Reply", "excerpt"]
+__all__ = ["Call", "Failure", "Reply", "excerpt"]
 
 _EXCERPT = 160
 _READ = _EXCERPT * 4  # bytes of a body an excerpt reads
@@ -35,6 +36,7 @@ class Call:
         form: form fields (multipart or urlencoded), or None.
         files: multipart files: field -> (filename, bytes, content type).
         use_fallback: send to the fallback host instead of the main one.
+        step: the key of the step it is sent for (`Step.key`).
     """
 
     method: str
@@ -46,6 +48,24 @@ class Call:
     form: Mapping[str, Any] | None = None
     files: Mapping[str, tuple[str, bytes, str]] | None = None
     use_fallback: bool = False
+    step: str = ""
+
+
+class Failure(str):
+    """A failure's message (`step_id: what went wrong`), with its reason code and step.
+
+    A `str`, so every report and Locust's failure rows take it as the text it is; `loadspec
+    check` reads `code` (`EXTRACT_MISSED`, `CALLBACK_TIMEOUT`...) and `key` (the step's
+    `Step.key`). Made only when something fails, never on the path of a request that passes.
+    """
+
+    code: str
+    key: str
+
+    def __new__(cls, step: Step, code: str, text: str) -> Failure:
+        failure = super().__new__(cls, f"{step.id}: {text}")
+        failure.code, failure.key = code, step.key
+        return failure
 
 
 @dataclass(slots=True)

@@ -22,7 +22,7 @@ from loadspec.inputs.masking import Masker, mask, masker
 from loadspec.inputs.targets import Origins
 from loadspec.language.model import OnFail, PrerequisitesScope
 from loadspec.rows import RowKind
-from loadspec.runtime.calls import Call, Reply, excerpt
+from loadspec.runtime.calls import Call, Failure, Reply, excerpt
 from loadspec.runtime.compiled import CompiledSpec, CompiledStep
 from loadspec.templating.extract import JsonPath
 from loadspec.templating.render import RenderContext, RenderError, as_text
@@ -124,6 +124,12 @@ class SpecRunner:
         self._back_off_if_refused()
         return completed
 
+    def once(self) -> bool:
+        """Prerequisites and test request once, as a check runs a spec: no back-off after a
+        failure, nothing kept for a next iteration. False when a step aborted the chain."""
+        self._prepared = None
+        return self._iteration()
+
     def _forget_setup(self) -> None:
         """What the prerequisites made is gone: run them again next time, counted."""
         self._vanished, self._prepared = False, None
@@ -196,9 +202,10 @@ class SpecRunner:
             call = self._call(compiled, context)
             refusal = self.origins.refusal(call.path, step.absolute_url) if self.origins else None
             if refusal is not None:
-                raise _CannotSend(refusal)
+                raise _CannotSend(refusal, "HOST_REFUSED")
         except (RenderError, _CannotSend) as exc:
-            message = f"{step.id}: {exc}"
+            code = exc.code if isinstance(exc, _CannotSend) else "RENDER_ERROR"
+            message = Failure(step, code, str(exc))
             self.transport.record(step.method or RowKind.WAIT, step.name, 0.0, message)
             return message
         if step.poll is not None:
@@ -228,6 +235,7 @@ class SpecRunner:
             form=compiled.form(context) if compiled.form is not None and not json_body else None,
             files=self._files(compiled) if step.file_fields else None,
             use_fallback=step.use_fallback or self.spec.spec.use_fallback_api,
+            step=compiled.key,
         )
 
     def _headers(self, compiled: CompiledStep, context: RenderContext) -> Mapping[str, str]:
@@ -240,7 +248,10 @@ class SpecRunner:
         if step.token is not None:
             authorization = self.tokens.authorization(step.token)
             if authorization is None:
-                raise _CannotSend(f"no {step.token.value} token: set {token_env(step.token)}")
+                raise _CannotSend(
+                    f"no {step.token.value} token: set {token_env(step.token)}",
+                    "MISSING_CREDENTIAL",
+                )
             headers.setdefault("Authorization", authorization)
         if compiled.on_behalf_of is not None:
             headers["X-On-Behalf-Of"] = as_text(compiled.on_behalf_of(context))
@@ -255,7 +266,7 @@ class SpecRunner:
             try:
                 data = read_regular(path, MAX_UPLOAD_BYTES)  # never a FIFO or a device
             except FileRefused as exc:
-                raise _CannotSend(f"file {entry.file_path}: {exc}") from None
+                raise _CannotSend(f"file {entry.file_path}: {exc}", "FILE_ERROR") from None
             kind = entry.content_type or mimetypes.guess_type(path.name)[0] or _OCTETS
             files[entry.field_name] = (entry.filename or path.name, data, kind)
         return files
@@ -264,7 +275,9 @@ class SpecRunner:
         failure = self._judge_reply(compiled, reply, context)
         check = self.contract_checks.get(compiled.key) if failure is None else None
         violation = check(reply, masker(self.tokens.secrets)) if check is not None else None
-        return failure if violation is None else f"{compiled.step.id}: {violation}"
+        if violation is None:
+            return failure
+        return Failure(compiled.step, "SCHEMA_MISMATCH", violation)
 
     def _judge_reply(
         self, compiled: CompiledStep, reply: Reply, context: RenderContext
@@ -278,7 +291,8 @@ class SpecRunner:
             return None
         is_json, document = reply.json()
         if not is_json:
-            return f"{step.id}: body is not JSON: {excerpt(reply.body, self.tokens.secrets)}"
+            text = f"body is not JSON: {excerpt(reply.body, self.tokens.secrets)}"
+            return Failure(step, "INVALID_JSON", text)
         return self._extract(compiled, document, context, reply.body)
 
     def _extract(
@@ -291,10 +305,8 @@ class SpecRunner:
             context.set(name, value)
         if missing:
             paths = ", ".join(path.text for path in missing)
-            return (
-                f"{compiled.step.id}: extract {paths} matched nothing in: "
-                f"{excerpt(body, self.tokens.secrets)}"
-            )
+            text = f"extract {paths} matched nothing in: {excerpt(body, self.tokens.secrets)}"
+            return Failure(compiled.step, "EXTRACT_MISSED", text)
         return None
 
     def _poll(self, compiled: CompiledStep, call: Call, context: RenderContext) -> str | None:
@@ -325,9 +337,11 @@ class SpecRunner:
                 self.transport.record(RowKind.WAIT, step.id, elapsed * 1000, None)
                 return None
             if time.monotonic() + poll.interval_ms / 1000 > deadline:
-                failure = (
-                    f"{step.id}: {poll.until} never became {poll.equals!r} within "
-                    f"{poll.timeout_ms / 1000:g} s (last: {last!r})"
+                failure = Failure(
+                    step,
+                    "POLL_TIMEOUT",
+                    f"{poll.until} never became {poll.equals!r} within "
+                    f"{poll.timeout_ms / 1000:g} s (last: {last!r})",
                 )
                 self.transport.record(RowKind.WAIT, step.id, elapsed * 1000, failure)
                 return failure
@@ -337,20 +351,24 @@ class SpecRunner:
         """No response, or a status the step does not expect."""
         step = compiled.step
         if reply.error is not None:
-            return f"{step.id}: {reply.error}"
+            code = "TIMEOUT" if reply.error.startswith("timed out") else "NETWORK_ERROR"
+            return Failure(step, code, reply.error)
         if reply.status not in step.expect.status:
             wanted = "|".join(map(str, step.expect.status))
-            return (
-                f"{step.id}: expected status {wanted}, got {reply.status}: "
+            text = (
+                f"expected status {wanted}, got {reply.status}: "
                 f"{excerpt(reply.body, self.tokens.secrets)}"
             )
+            return Failure(step, "UNEXPECTED_STATUS_CODE", text)
         return None
 
     def _judge_status(self, compiled: CompiledStep, reply: Reply) -> str | None:
         failure = self._unexpected(compiled, reply)
         if failure is not None:
             return failure
-        return None if reply.json()[0] else f"{compiled.step.id}: body is not JSON"
+        return (
+            None if reply.json()[0] else Failure(compiled.step, "INVALID_JSON", "body is not JSON")
+        )
 
     def _webhook_wait(self, compiled: CompiledStep, context: RenderContext) -> str | None:
         step, wait = compiled.step, compiled.step.wait
@@ -361,7 +379,7 @@ class SpecRunner:
             key = as_text(compiled.wait_key(context))
             wanted = tuple((path, value(context)) for path, value in compiled.wait_match)
         except RenderError as exc:
-            failure = f"{step.id}: {exc}"
+            failure = Failure(step, "RENDER_ERROR", str(exc))
         else:
             failure = self._await(compiled, key, wanted, context)
         self.transport.record(RowKind.WAIT, step.id, (time.monotonic() - started) * 1000, failure)
@@ -373,19 +391,22 @@ class SpecRunner:
         wait = compiled.step.wait
         assert wait is not None
         if self.callbacks is None:
-            return f"{compiled.step.id}: webhook waits need the listener of a load run"
+            text = "webhook waits need the listener of a load run"
+            return Failure(compiled.step, "CALLBACK_TIMEOUT", text)
         payload = self._matching(compiled, key, wanted)
         if payload is None:
             # The key stays out of the message: one failure row per wait, not one per channel.
             what = wait.event or "callback"
             if compiled.wait_match:
                 what += " matching " + ", ".join(path.text for path, _ in compiled.wait_match)
-            return f"{compiled.step.id}: no {what} callback within {wait.timeout_ms / 1000:g} s"
+            text = f"no {what} callback within {wait.timeout_ms / 1000:g} s"
+            return Failure(compiled.step, "CALLBACK_TIMEOUT", text)
         values, missing = compiled.extractor.extract(payload)
         for name, value in values.items():
             context.set(name, value)
         if missing:
-            return f"{compiled.step.id}: extract {missing[0].text} matched nothing in the callback"
+            text = f"extract {missing[0].text} matched nothing in the callback"
+            return Failure(compiled.step, "EXTRACT_MISSED", text)
         return None
 
     def _matching(
@@ -416,6 +437,10 @@ _Match = tuple[tuple[JsonPath, Any], ...]
 
 class _CannotSend(LoadspecError):
     """A step cannot be sent as written: a token nobody provided, a file that is not there."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _backoff(failures: int, longest: float = _MAX_BACKOFF_S) -> float:
