@@ -129,7 +129,13 @@ LAYERS = (
     ),
     Layer(
         "stub launcher",
-        ("loadspec.stub", "loadspec.stub.config", "loadspec.stub.options", "loadspec.stub.process"),
+        (
+            "loadspec.stub",
+            "loadspec.stub.config",
+            "loadspec.stub.options",
+            "loadspec.stub.process",
+            "loadspec.stub.served",
+        ),
         ours=("core", "signing", "config"),
         never=(
             *HTTP,
