@@ -65,6 +65,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if raw and "json" in (self.headers.get("Content-Type") or "")
                 else None
             )
+            self.server.echoed.append(body)
             return self._json(
                 200,
                 {
@@ -124,7 +125,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class PlainServer(ThreadingHTTPServer):
-    """The server; `url` once started; `hits`, `items`, `polls`, `cookies` for assertions."""
+    """The server; `url` once started; `hits`, `items`, `polls`, `cookies`, `echoed` for
+    assertions."""
 
     daemon_threads = True
 
@@ -134,6 +136,7 @@ class PlainServer(ThreadingHTTPServer):
         self.polls: Counter[str] = Counter()
         self.items: dict[str, dict[str, Any]] = {}
         self.cookies: list[str | None] = []
+        self.echoed: list[Any] = []  # every JSON body /echo was sent, decoded
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     def handle_error(self, request: Any, client_address: Any) -> None:

@@ -94,7 +94,7 @@ def test_default_and_tokens_merge_as_their_tool_does(tmp_path: Path) -> None:
     # requestsPerSecond from tokens.json; the rest of rateLimit kept from default.json.
     assert config.rate_limit == RateLimit(2.0, 3, 200.0, True, 3, 2.0)
     assert config.params["business_uid"] == "biz-9"
-    assert config.params["service_id"] == "31"
+    assert config.params["service_id"] == 31  # a number stays a number
 
 
 def test_token_types_by_their_names_and_placeholders_left_out(tmp_path: Path) -> None:

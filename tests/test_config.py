@@ -83,13 +83,14 @@ def test_command_line_then_environment_then_project_then_default() -> None:
 
 
 def test_variables_merge_in_order() -> None:
-    """[tool.loadspec.vars] < LOADSPEC_VAR_<NAME> (lower-cased) < --var; values are text."""
+    """[tool.loadspec.vars] < LOADSPEC_VAR_<NAME> (lower-cased) < --var; the file's numbers
+    stay numbers (a lone placeholder sends one), the command line's values are text."""
     project = project_from_text(
         "[tool.loadspec.vars]\nbusiness_id = 'p'\nregion = 'p'\npet_id = 1000\n", PYPROJECT
     )
     env = {"LOADSPEC_VAR_BUSINESS_ID": "from-env", "LOADSPEC_VAR_REGION": "eu"}
     settings = build(Command.VALIDATE, "--var", "region=us", project=project, **env)
-    assert settings.variables == {"business_id": "from-env", "region": "us", "pet_id": "1000"}
+    assert settings.variables == {"business_id": "from-env", "region": "us", "pet_id": 1000}
 
 
 def test_a_locust_run_parses_specs_rates_thresholds_and_paths() -> None:

@@ -129,7 +129,13 @@ LAYERS = (
     ),
     Layer(
         "stub launcher",
-        ("loadspec.stub", "loadspec.stub.config", "loadspec.stub.options", "loadspec.stub.process"),
+        (
+            "loadspec.stub",
+            "loadspec.stub.config",
+            "loadspec.stub.options",
+            "loadspec.stub.process",
+            "loadspec.stub.served",
+        ),
         ours=("core", "signing", "config"),
         never=(
             *HTTP,
@@ -257,6 +263,8 @@ SCHEMATHESIS_MODULES = ("loadspec.fuzz.engine", "loadspec.fuzz.collect")
 def _module_names() -> list[str]:
     names = []
     for path in sorted(PACKAGE.rglob("*.py")):
+        if not (path.parent / "__init__.py").is_file():
+            continue  # a locustfile the package ships: a script, checked with the locustfiles
         parts = path.relative_to(ROOT).with_suffix("").parts
         names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
     return names
@@ -392,8 +400,11 @@ def test_nothing_loads_requests_or_urllib3_before_locust() -> None:
 
 
 def test_locustfiles_use_the_locust_layer_only() -> None:
-    """A locustfile imports `loadspec.locust` and nothing else of ours."""
-    for path in sorted((ROOT / "locustfiles").glob("*.py")):
+    """A locustfile (the repository's, the one the package ships) imports `loadspec.locust`
+    and nothing else of ours."""
+    shipped = sorted((PACKAGE / "locust" / "locustfile").glob("*.py"))
+    assert shipped
+    for path in [*sorted((ROOT / "locustfiles").glob("*.py")), *shipped]:
         ours = {n for n in _imports(path) if n.startswith("loadspec")}
         assert ours <= {"loadspec.locust", "loadspec.locust.spec_users"}, (path.name, ours)
 

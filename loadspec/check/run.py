@@ -30,7 +30,7 @@ from loadspec.inputs.targets import Origins, preflight_hosts
 from loadspec.language.model import TokenType
 from loadspec.locust.contract_checks import step_checkers
 from loadspec.locust.pacing import Pacer
-from loadspec.locust.preflight import check_webhook_secret
+from loadspec.locust.preflight import check_served, check_webhook_secret
 from loadspec.locust.transport import FastHttpTransport
 from loadspec.locust.users import prepare_client
 from loadspec.rows import RowKind
@@ -105,6 +105,7 @@ def _target(
     if not specs:
         yield "http://127.0.0.1", "the embedded gateway (not started: nothing to run)", secret
         return
+    check_served(specs)  # specs for another API: exit 2 naming them, never 404s from ours
     token = credentials.token(TokenType.STAFF) or ""
     with StubServer(tokens=(token,), secret=secret) as stub:
         yield stub.url, f"the embedded gateway ({stub.url})", secret

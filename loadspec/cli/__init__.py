@@ -49,6 +49,15 @@ _COMMANDS = {
         "Serve a fast reference of the communication gateway and the clients API on loopback, "
         "with in-memory state, signed callbacks and optional faults.",
     ),
+    Command.LOAD: (
+        "loadspec.cli.load_cmd",
+        "run Locust on a folder of specs: loadspec load PATH [--] LOCUST OPTIONS",
+        "Run the specs under PATH (a file, a folder, or several separated by commas) as load "
+        "with Locust and the locustfile this package ships: every Locust option after PATH is "
+        "passed on (-u, -r, -t, --headless, --host, --web-port, --master, ...), loadspec's "
+        "own too (--threshold, --junit, ...). Without --host the embedded gateway is started. "
+        "The exit code is Locust's.",
+    ),
     Command.FUZZ: (
         "loadspec.cli.fuzz_cmd",
         "fuzz the specs' endpoints against their OpenAPI/Swagger contracts",

@@ -46,8 +46,8 @@ _SPECS = (
     Option(
         "--specs",
         "spec files or folders searched for *.md (default: specs/); a Locust run takes them "
-        "as --specs PATH[,PATH]",
-        SPECS,
+        "as --specs PATH[,PATH], `loadspec load` as PATH[,PATH]",
+        SPECS | {C.LOAD},
         parse=units.parse_paths,
         metavar="PATH",
         group="specs",
@@ -586,8 +586,25 @@ _CHECK = (
     ),
 )
 
+_PASSED_ON = (
+    Option(
+        "--locust-options",
+        "after PATH (and an optional --): Locust's own options, passed on as given (-u, -r, "
+        "-t, --headless, --host, --web-port, --master, --processes, ...) with loadspec's "
+        "(--threshold, --junit, ...)",
+        frozenset({C.LOAD}),
+        Kind.REST,
+        metavar="LOCUST-OPTION",
+        group="specs",
+        config=False,
+        positional=True,
+        variable="",
+    ),
+)
+
 OPTIONS: tuple[Option, ...] = (
     *_SPECS,
+    *_PASSED_ON,
     *_TARGET,
     *_CHECKS,
     *_CHECK,

@@ -32,7 +32,7 @@ class Project:
         path: the pyproject.toml it was read from (None: no project has one).
         options: option field -> its text, list of texts or bool (the main commands').
         stub: the same for `[tool.loadspec.stub]` (the embedded gateway's options).
-        variables: `[tool.loadspec.vars]`, every value as text.
+        variables: `[tool.loadspec.vars]`, text or numbers as written.
         declared: `declare`, run variable names declared without a value.
         ref_bases: `[tool.loadspec.ref-bases]`, `$ref` prefix -> folder (relative ones from
             the file's folder).
@@ -42,7 +42,7 @@ class Project:
     path: Path | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     stub: Mapping[str, Any] = field(default_factory=dict)
-    variables: Mapping[str, str] = field(default_factory=dict)
+    variables: Mapping[str, str | int | float] = field(default_factory=dict)
     declared: frozenset[str] = frozenset()
     ref_bases: tuple[tuple[str, Path], ...] = ()
     profile: Mapping[str, Any] | None = None
@@ -184,11 +184,12 @@ def _text(value: Any, what: str) -> str:
     return str(value)
 
 
-def _variables(path: Path, table: Mapping[str, Any]) -> dict[str, str]:
-    return {
-        str(name): _text(value, f"{path}: [tool.loadspec.vars] {name}")
-        for name, value in table.items()
-    }
+def _variables(path: Path, table: Mapping[str, Any]) -> dict[str, str | int | float]:
+    # Checked as text, kept as given: a number stays a number where a placeholder is the
+    # whole value.
+    for name, value in table.items():
+        _text(value, f"{path}: [tool.loadspec.vars] {name}")
+    return {str(name): value for name, value in table.items()}
 
 
 def _declared(path: Path, names: Any) -> frozenset[str]:

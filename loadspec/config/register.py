@@ -40,7 +40,10 @@ def add_options(
         if group is None:
             title = f"loadspec: {option.group}" if locust else option.group
             group = groups[option.group] = parser.add_argument_group(title)
-        action = group.add_argument(*_flags(option, locust), **_keywords(option, defaults, locust))
+        words = _keywords(option, defaults, locust)
+        if option.positional and command is Command.LOAD and option.kind is not Kind.REST:
+            words["nargs"] = "?"  # one PATH[,PATH]: what follows is Locust's
+        action = group.add_argument(*_flags(option, locust), **words)
         if locust:
             # Set on the action, not passed: a group's add_argument is argparse's own, and
             # Locust's web UI reads these attributes (`ui_extra_args_dict`).
@@ -57,6 +60,8 @@ def _flags(option: Option, locust: bool) -> tuple[str, ...]:
 
 def _keywords(option: Option, defaults: Mapping[str, Any] | None, locust: bool) -> dict[str, Any]:
     words: dict[str, Any] = {"help": argparse.SUPPRESS if option.hidden else option.help}
+    if option.kind is Kind.REST:
+        return words | {"nargs": argparse.REMAINDER, "metavar": option.metavar}
     if option.positional and not locust:
         return words | {"nargs": "*", "metavar": option.metavar}
     words["dest"] = option.dest
@@ -122,6 +127,9 @@ def option_values(
     values: dict[str, Any] = {}
     for option in only if only is not None else taken_by(OPTIONS, command):
         if option.kind is Kind.ENV:
+            continue
+        if option.kind is Kind.REST:
+            values[option.dest] = tuple(getattr(parsed, option.dest, None) or ())
             continue
         raw = raw_value(option, getattr(parsed, option.dest, None), project, environ)
         if option.kind is Kind.REPEAT:

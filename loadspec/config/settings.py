@@ -132,7 +132,7 @@ class RunSettings:
     load: LoadModel = field(default_factory=LoadModel)
 
     @property
-    def variables(self) -> Mapping[str, str]:
+    def variables(self) -> Mapping[str, Any]:
         """The run variables' values, every source merged."""
         return self.inputs.variables.values
 

@@ -28,6 +28,7 @@ class Command(enum.StrEnum):
     FUZZ = "fuzz"
     CHECK = "check"
     STUB = "stub"
+    LOAD = "load"
     LISTEN = "stub.listen"
 
     @property
@@ -47,6 +48,8 @@ class Kind(enum.StrEnum):
     """`--name TEXT`, repeatable; the values of every source add up."""
     ENV = "env"
     """A setting read from the environment only (a secret, or a locustfile's default)."""
+    REST = "rest"
+    """The rest of the command line, for another program (`loadspec load`'s Locust options)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from typing import Any
 from loadspec.contract.lookup import Contract, Operation
 from loadspec.fuzz.document import parameters, resolve
 from loadspec.language.model import Step
-from loadspec.templating.render import TemplateSyntaxError, parse_template
+from loadspec.templating.render import TemplateSyntaxError, as_text, parse_template
 
 __all__ = ["Pins", "pins_for"]
 
@@ -38,7 +38,7 @@ class Pins:
 
 
 def pins_for(
-    step: Step | None, contract: Contract, operation: Operation, variables: Mapping[str, str]
+    step: Step | None, contract: Contract, operation: Operation, variables: Mapping[str, Any]
 ) -> Pins:
     """The pins of `step` (a spec's main request) against the operation it calls."""
     if step is None:
@@ -57,7 +57,7 @@ def pins_for(
     return Pins(pinned, extra)
 
 
-def _render(value: Any, variables: Mapping[str, str]) -> str | None:
+def _render(value: Any, variables: Mapping[str, Any]) -> str | None:
     """The value when it is built only from run variables (and some text), else None."""
     if not isinstance(value, str):
         return None
@@ -67,14 +67,14 @@ def _render(value: Any, variables: Mapping[str, str]) -> str | None:
         return None
     if not template.names or not all(n in variables for n in template.names):
         return None
-    return str(template.render(variables))
+    return as_text(template.render(variables))
 
 
 def _named(
     values: Mapping[str, Any],
     location: str,
     declared: Mapping[tuple[str, str], str],
-    variables: Mapping[str, str],
+    variables: Mapping[str, Any],
 ) -> Iterator[tuple[str, str]]:
     for name, value in values.items():
         rendered = _render(value, variables)
@@ -84,7 +84,7 @@ def _named(
 
 
 def _path(
-    step_path: str, contract_path: str, variables: Mapping[str, str]
+    step_path: str, contract_path: str, variables: Mapping[str, Any]
 ) -> Iterator[tuple[str, str]]:
     mine = step_path.split("?", 1)[0].strip("/").split("/")
     theirs = contract_path.strip("/").split("/")
@@ -97,7 +97,7 @@ def _path(
 
 
 def _body(
-    body: Any, properties: frozenset[str], variables: Mapping[str, str], prefix: str = ""
+    body: Any, properties: frozenset[str], variables: Mapping[str, Any], prefix: str = ""
 ) -> Iterator[tuple[str, str]]:
     if not isinstance(body, Mapping):
         return
@@ -142,7 +142,7 @@ def _property_names(doc: Any, schema: Any, depth: int = 0) -> Iterator[str]:
 def _on_behalf_of(
     step: Step,
     declared: Mapping[tuple[str, str], str],
-    variables: Mapping[str, str],
+    variables: Mapping[str, Any],
     pinned: dict[str, Any],
 ) -> dict[str, str]:
     rendered = _render(step.x_on_behalf_of, variables)

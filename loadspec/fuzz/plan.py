@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from loadspec.contract.bundle import RefBases
 from loadspec.contract.locate import resolve_contract_path
@@ -141,7 +142,7 @@ class PlanOptions:
     """
 
     credentials: Credentials
-    variables: Mapping[str, str] = field(default_factory=dict)
+    variables: Mapping[str, Any] = field(default_factory=dict)
     root: Path | None = None
     include_skipped: bool = False
     ref_bases: RefBases | None = None

@@ -90,7 +90,7 @@ class ApiValidationConfig:
     base_url: str | None = None
     fallback_url: str | None = None
     tokens: Mapping[TokenType, str] = field(default_factory=dict, repr=False)
-    params: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str | int | float] = field(default_factory=dict)
     declared: frozenset[str] = frozenset()
     params_file: str = ""
     rate_limit: RateLimit | None = None
@@ -223,19 +223,20 @@ def _is_placeholder_token(value: str) -> bool:
     return any(mark in value for mark in _TOKEN_PLACEHOLDER)
 
 
-def _params(section: Mapping[str, Any], where: str) -> tuple[dict[str, str], frozenset[str]]:
-    params: dict[str, str] = {}
+def _params(
+    section: Mapping[str, Any], where: str
+) -> tuple[dict[str, str | int | float], frozenset[str]]:
+    params: dict[str, str | int | float] = {}
     declared: set[str] = set()
     for name, value in section.items():
         if isinstance(value, bool) or not isinstance(value, str | int | float | type(None)):
             raise ApiValidationError(
                 f"{where}: params.{name} must be text or a number, not {_kind(value)}"
             )
-        text = "" if value is None else str(value)
-        if not text.strip() or _PLACEHOLDER in text:
+        if value is None or not str(value).strip() or _PLACEHOLDER in str(value):
             declared.add(str(name))
         else:
-            params[str(name)] = text
+            params[str(name)] = value  # a number stays a number (a lone placeholder's type)
     return params, frozenset(declared)
 
 

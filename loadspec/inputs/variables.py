@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from loadspec.errors import LoadspecError
 
@@ -44,11 +44,11 @@ class RunVariables:
     """A run's variables: the values, and the names declared without one.
 
     Attributes:
-        values: name -> value, every source merged.
+        values: name -> value, every source merged (text, or a number from a file).
         unvalued: name -> where it was declared, for names no source gives a value.
     """
 
-    values: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, Any] = field(default_factory=dict)
     unvalued: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -85,7 +85,7 @@ def collect_variables(
     project: Project,
     var_options: Iterable[tuple[str, str]],
     environ: Mapping[str, str] | None = None,
-    configured: Mapping[str, str] | None = None,
+    configured: Mapping[str, Any] | None = None,
     declared: Mapping[str, str] | None = None,
 ) -> RunVariables:
     """Every source merged, later winning: the project's `[tool.loadspec.vars]`, `configured`

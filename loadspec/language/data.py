@@ -1,4 +1,5 @@
-"""Data files: `data: {file, mode, scope, exhausted}`; CSV with a header row, or JSON lines."""
+"""Data files: `data: {file, mode, scope, exhausted}`; CSV with a header row, JSON lines, or a
+JSON array of objects. A JSON file's values keep their JSON type (a number stays a number)."""
 
 from __future__ import annotations
 
@@ -20,15 +21,31 @@ DATA_KEYS = frozenset({"file", "mode", "scope", "exhausted"})
 _EXHAUSTED = ("stop", "wrap")
 
 
-def read_rows(path: Path) -> list[dict[str, str]]:
-    """Every row of a CSV file (header row first) or a JSON lines file (`.jsonl`)."""
+_JSON_LINES = (".jsonl", ".ndjson")
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """Every row of a CSV file (header row first, values as text), a JSON lines file (`.jsonl`)
+    or a JSON file holding an array of objects (`.json`); JSON values keep their type."""
     return _rows(path, _text(path))
 
 
-def _rows(path: Path, text: str) -> list[dict[str, str]]:
-    if path.suffix in (".jsonl", ".ndjson"):
+def _rows(path: Path, text: str) -> list[dict[str, Any]]:
+    if path.suffix in _JSON_LINES:
         return [_json_row(path, n, line) for n, line in enumerate(text.splitlines(), 1) if line]
+    if path.suffix == ".json":
+        return _json_array(path, text)
     return [dict(row) for row in csv.DictReader(text.splitlines())]
+
+
+def _json_array(path: Path, text: str) -> list[dict[str, Any]]:
+    try:
+        rows = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}:{exc.lineno}: not JSON: {exc.msg}") from None
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise ConfigError(f"{path}: a .json data file holds an array of objects: [{{...}}, ...]")
+    return [{str(k): v for k, v in row.items()} for row in rows]
 
 
 def _text(path: Path) -> str:
@@ -40,20 +57,22 @@ def _text(path: Path) -> str:
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start + 1})") from None
 
 
-def _json_row(path: Path, number: int, line: str) -> dict[str, str]:
+def _json_row(path: Path, number: int, line: str) -> dict[str, Any]:
     try:
         row = json.loads(line)
     except ValueError:
         raise ConfigError(f"{path}:{number}: not a JSON object") from None
     if not isinstance(row, dict):
         raise ConfigError(f"{path}:{number}: not a JSON object")
-    return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in row.items()}
+    return {str(k): v for k, v in row.items()}
 
 
 def _columns(path: Path) -> tuple[str, ...]:
     text = _text(path)
     rows = _rows(path, text)
-    if path.suffix in (".jsonl", ".ndjson"):
+    if path.suffix in (*_JSON_LINES, ".json"):
+        if not rows:
+            raise ConfigError(f"{path}: no rows")
         return tuple(dict.fromkeys(k for row in rows for k in row))
     header = next(csv.reader(text.splitlines()), [])
     if not rows:

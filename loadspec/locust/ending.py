@@ -128,7 +128,7 @@ def on_quitting(environment: Environment, state: ProcessState) -> None:
     state.stop()
     if isinstance(runner, WorkerRunner):
         return
-    stats = run_stats(environment.stats)
+    stats = run_stats(environment.stats, state.examples)
     verdict = state.verdict = verdict_of(environment, state, stats)
     if verdict.judged or not verdict.passed:
         environment.process_exit_code = ExitCode.OK if verdict.passed else ExitCode.FAILED
@@ -141,7 +141,7 @@ def verdict_of(
     """The verdict over the stats so far (`stats`: a snapshot already taken of them)."""
     settings = state.run
     criteria = Criteria(settings.thresholds, settings.baseline, settings.max_regression)
-    snapshot = run_stats(environment.stats) if stats is None else stats
+    snapshot = run_stats(environment.stats, state.examples) if stats is None else stats
     return judge(criteria, snapshot, state.aborted)
 
 

@@ -16,14 +16,16 @@ They ride on Locust's own messages (`runner.send_message`, `runner.register_mess
   `--webhook-max-pending-bytes` by that size.
 
 Besides these, each worker's periodic stats report (`report_to_master`) carries
-`loadspec_iterations`: `(started, missed)` iteration starts, for the arrival rate's summary.
+`loadspec_iterations`: `(started, missed)` iteration starts, for the arrival rate's summary,
+and `loadspec_failure_examples`: `[[method, name, message, example], ...]`, the first real
+message of each failure row that worker found since its last report (`examples.py`).
 """
 
 from __future__ import annotations
 
 import enum
 
-__all__ = ["ITERATIONS_KEY", "MessageType"]
+__all__ = ["EXAMPLES_KEY", "ITERATIONS_KEY", "MessageType"]
 
 
 class MessageType(enum.StrEnum):
@@ -37,3 +39,6 @@ class MessageType(enum.StrEnum):
 
 ITERATIONS_KEY = "loadspec_iterations"
 """The entry of a worker's stats report that holds its iteration starts."""
+
+EXAMPLES_KEY = "loadspec_failure_examples"
+"""The entry of a worker's stats report that holds its new failure examples."""

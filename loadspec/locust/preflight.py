@@ -14,6 +14,7 @@ from loadspec.inputs.credentials import Credentials
 from loadspec.inputs.targets import preflight_hosts
 from loadspec.language.names import needed_variables
 from loadspec.runtime.compiled import CompiledSpec
+from loadspec.stub.served import serves
 from loadspec.verdicts.baseline import load_baseline
 from loadspec.verdicts.thresholds import check_rows
 from loadspec.webhooks.defaults import SECRET_ENV
@@ -21,6 +22,7 @@ from loadspec.webhooks.signing import Scheme
 
 __all__ = [
     "check_outputs",
+    "check_served",
     "check_targets",
     "check_webhook_secret",
     "known_rows",
@@ -96,11 +98,12 @@ def known_rows(specs: Iterable[CompiledSpec]) -> set[str]:
 def check_targets(options: Any, settings: RunSettings, specs: Iterable[CompiledSpec]) -> None:
     """The hosts the specs use are allowed, answer, and get only their own credentials.
 
-    Without a host the run starts the embedded gateway, and a fallback host is refused: the
-    gateway's development token goes to the gateway only. Otherwise each host (and fallback
-    host) must be loopback or allowed, resolve and accept one connection, specs that wait
-    for callbacks need the secret that host signs them with, and every token type a spec
-    sends must be set (`ConfigError` otherwise).
+    Without a host the run starts the embedded gateway: a fallback host is refused (the
+    gateway's development token goes to the gateway only), and so are specs that call an
+    operation the gateway does not serve (they were written for another API). Otherwise
+    each host (and fallback host) must be loopback or allowed, resolve and accept one
+    connection, specs that wait for callbacks need the secret that host signs them with,
+    and every token type a spec sends must be set (`ConfigError` otherwise).
     """
     host = getattr(options, "host", None) or settings.inputs.host
     if not host:
@@ -110,6 +113,8 @@ def check_targets(options: Any, settings: RunSettings, specs: Iterable[CompiledS
                 "the embedded gateway, whose development token never goes to another host; "
                 "give --host (and its tokens) to use a fallback host"
             )
+        if not getattr(options, "worker", False):  # a worker takes the master's host
+            check_served(specs)
         return
     specs = list(specs)
     targets = [("--host", host)]
@@ -118,6 +123,32 @@ def check_targets(options: Any, settings: RunSettings, specs: Iterable[CompiledS
     preflight_hosts(targets, settings.allowed)
     check_webhook_secret(host, settings, specs)
     _check_credentials(host, Credentials.configured(settings.inputs.tokens), specs)
+
+
+def check_served(specs: Iterable[CompiledSpec]) -> None:
+    """Every request of `specs` is one the embedded gateway serves (`ConfigError` naming
+    the specs and their first other request otherwise)."""
+    others: list[str] = []
+    for compiled in specs:
+        for step in (s.step for s in compiled.prerequisites + compiled.test_request):
+            if _elsewhere(step.method, step.path):
+                others.append(f"{compiled.spec.path}: {step.method} {step.path} (step {step.id})")
+                break
+    if others:
+        raise ConfigError(
+            "\n".join(others) + f"\nloadspec: no --host given, so the run would start the "
+            f"embedded gateway, which serves the communication gateway's and the clients "
+            f"API's operations only: {len(others)} spec(s) above call others. Give --host "
+            "with the URL of the API they were written for"
+        )
+
+
+def _elsewhere(method: str | None, path: str | None) -> bool:
+    """A request the embedded gateway has no operation for (a path that is all placeholder,
+    or a whole URL, is the spec's own business)."""
+    if method is None or path is None or path.startswith(("{{", "http://", "https://")):
+        return False
+    return not serves(method, path)
 
 
 def check_webhook_secret(host: str, settings: RunSettings, specs: Iterable[CompiledSpec]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from locust.env import Environment
 from locust.stats import RequestStats, StatsEntry, StatsError
 
+from loadspec.locust.examples import FailureExamples
 from loadspec.rows import SIDE_KINDS
 from loadspec.verdicts.stats import RowError, RowStats, RunStats
 
@@ -43,8 +44,8 @@ def split_stats(environment: Environment) -> None:
     environment.stats.__class__ = SplitStats
 
 
-def run_stats(stats: RequestStats) -> RunStats:
-    """Locust's stats as the verdict reads them.
+def run_stats(stats: RequestStats, examples: FailureExamples | None = None) -> RunStats:
+    """Locust's stats as the verdict reads them (with each failure row's real example).
 
     Taken every second by the abort watcher and every two by the web UI: the response-time
     dicts are shared, not copied (Locust replaces them on reset, never empties them), so a
@@ -53,12 +54,16 @@ def run_stats(stats: RequestStats) -> RunStats:
     return RunStats(
         rows=[_row_stats(entry) for entry in stats.entries.values()],
         total=_row_stats(stats.total),
-        errors=[
-            RowError(e.method, e.name, str(e.error), e.occurrences) for e in stats.errors.values()
-        ],
+        errors=[_row_error(e, examples) for e in stats.errors.values()],
         start_time=stats.total.start_time,
         last_request_timestamp=stats.total.last_request_timestamp,
     )
+
+
+def _row_error(error: StatsError, examples: FailureExamples | None) -> RowError:
+    message = str(error.error)
+    example = examples.get((error.method, error.name, message)) if examples else None
+    return RowError(error.method, error.name, message, error.occurrences, example)
 
 
 def _row_stats(entry: StatsEntry) -> RowStats:

@@ -35,6 +35,7 @@ def install(state: ProcessState, environment: Environment, base: type[Any]) -> N
         _log.log(level, "%s", note)
     settings = state.run
     split_stats(environment)
+    state.examples.wire(environment)
     secret = settings.listener.secret or DEFAULT_WEBHOOK_SECRET
     state.tokens, state.gateway_tokens = _tokens(environment, state)
     _configured(environment, state)
@@ -58,6 +59,8 @@ def install(state: ProcessState, environment: Environment, base: type[Any]) -> N
     state.workload = work = Workload(environment, state)
     grow_with_the_schedule(environment, lambda: state.run.load, lambda: work.achieved()[1])
     _on_end(environment, state)
+    if not isinstance(runner, WorkerRunner):
+        _warn_of_specs_without_users(environment)
     live.show_in_web_ui(environment, state)
     state.installed = True
 
@@ -79,6 +82,37 @@ def _started(environment: Environment, state: ProcessState, base: type[Any]) -> 
         except ConfigError as exc:
             _log.error("loadspec: %s", exc)
     live.watch_aborts(environment, state)
+
+
+def _warn_of_specs_without_users(environment: Environment) -> None:
+    """Once the users are spawned, a warning names the specs that got none (fewer users than
+    specs: Locust gives users by weight, and -u is the number of users, never exceeded)."""
+    warned: set[frozenset[str]] = set()
+
+    def check(**_: Any) -> None:
+        runner = environment.runner
+        if runner is None:
+            return
+        counts = runner.target_user_classes_count
+        specs = [u for u in environment.user_classes if hasattr(u, "compiled")]
+        idle = frozenset(u.compiled.spec.path.name for u in specs if not counts.get(u.__name__))
+        if not idle or idle in warned:
+            return
+        warned.add(idle)
+        even = len({u.weight for u in specs}) == 1
+        hint = f"give -u {len(specs)} or more" if even else "give more users (-u), or weights"
+        _log.warning(
+            "loadspec: %d of %d specs got no user and do not run: %s (%d users for %d specs, "
+            "given by weight: %s to run every spec)",
+            len(idle),
+            len(specs),
+            ", ".join(sorted(idle)),
+            sum(counts.values()),
+            len(specs),
+            hint,
+        )
+
+    environment.events.spawning_complete.add_listener(check)
 
 
 def _on_end(environment: Environment, state: ProcessState) -> None:

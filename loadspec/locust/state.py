@@ -20,6 +20,7 @@ from locust.env import Environment
 from loadspec.config.project import Project
 from loadspec.config.settings import RunSettings
 from loadspec.inputs.credentials import Credentials
+from loadspec.locust.examples import FailureExamples
 from loadspec.webhooks import CallbackBox, Listener
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ class ProcessState:
         aborted: the `:abort` threshold that stopped the run, if one did.
         watching: whether this process watches `:abort` thresholds already.
         crashes_logged: (spec, error type) of crashed iterations already logged in full.
+        examples: the first real message of each failure row (a master's: its workers').
         installed: whether `install` has run (a worker's users may start before).
     """
 
@@ -78,6 +80,7 @@ class ProcessState:
     aborted: str | None = None
     watching: bool = False
     crashes_logged: set[tuple[str, str]] = field(default_factory=set)
+    examples: FailureExamples = field(default_factory=FailureExamples)
     installed: bool = False
 
     @property

@@ -18,7 +18,7 @@ from locust.contrib.fasthttp import FAILURE_EXCEPTIONS, FastHttpUser
 from loadspec.locust.bodies import BodyError, read_body
 from loadspec.locust.pacing import Pacer
 from loadspec.locust.resend import count_every_reset
-from loadspec.runtime.calls import Call, Reply
+from loadspec.runtime.calls import Call, Reply, grouped
 from loadspec.runtime.engine import Judge
 
 __all__ = ["Failed", "FastHttpTransport", "row_name"]
@@ -80,7 +80,7 @@ class FastHttpTransport:
             name=row_name(call.method, call.name),
             response_time=reply.elapsed_ms,
             response_length=len(reply.body),
-            exception=None if failure is None else Failed(self.mask(failure)),
+            exception=None if failure is None else Failed.of(self.mask(failure)),
             context=self.user.context(),
             response=response,
             start_time=start_time,
@@ -95,7 +95,7 @@ class FastHttpTransport:
             name=row_name(kind, name),
             response_time=elapsed_ms,
             response_length=0,
-            exception=None if failure is None else Failed(self.mask(failure)),
+            exception=None if failure is None else Failed.of(self.mask(failure)),
             context={},
         )
 
@@ -113,7 +113,21 @@ class FastHttpTransport:
 
 
 class Failed(Exception):
-    """A failed request's message, shown as its plain text in every report."""
+    """A failed request's message, shown as its plain text in every report.
+
+    Attributes:
+        example: the message with its real ids, when grouping replaced some (`of`).
+    """
+
+    example: str | None = None
+
+    @classmethod
+    def of(cls, message: str) -> Failed:
+        """The failure `message` (masked) makes: its ids grouped, the real text its example."""
+        failed = cls(grouped(message))
+        if str(failed) != message:
+            failed.example = message
+        return failed
 
     def __repr__(self) -> str:
         # Locust keys and shows failures by repr(exception): the text itself, not

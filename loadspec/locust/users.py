@@ -54,7 +54,7 @@ class SpecUser(FastHttpUser):
     compiled: ClassVar[CompiledSpec]
     checks: ClassVar[Mapping[str, Check]] = {}
     runner_: SpecRunner
-    row_: dict[str, str]
+    row_: dict[str, Any]
     first_: bool
 
     def on_start(self) -> None:

@@ -45,7 +45,7 @@ class Workload:
         self.budget: int | None = None
         self.in_flight = self.started = self.missed = 0
         self._next = self._since = 0.0
-        self._rows: dict[Path, list[dict[str, str]]] = {}
+        self._rows: dict[Path, list[dict[str, Any]]] = {}
         self._cursor: dict[Path, int] = {}
         self._done = self._used_up = False
         self.totals: dict[str, tuple[int, int]] = {}  # a master's: started, missed by worker
@@ -109,7 +109,7 @@ class Workload:
         self.started = self.missed = 0
         self._since = self._next = time.monotonic()
 
-    def begin(self, data: DataSource | None, row: MutableMapping[str, str], first: bool) -> bool:
+    def begin(self, data: DataSource | None, row: MutableMapping[str, Any], first: bool) -> bool:
         """Before an iteration: False when this process has none left to make."""
         self.wait_for_share()
         if self.budget is not None:
@@ -178,7 +178,7 @@ class Workload:
 
     # --- data rows ----------------------------------------------------------------------
 
-    def _row(self, data: DataSource) -> dict[str, str] | None:
+    def _row(self, data: DataSource) -> dict[str, Any] | None:
         rows = self._rows.get(data.file)
         if rows is None:
             rows = self._rows[data.file] = self._part(data)
@@ -192,7 +192,7 @@ class Workload:
         self._cursor[data.file] = cursor + 1
         return rows[cursor % len(rows)]
 
-    def _part(self, data: DataSource) -> list[dict[str, str]]:
+    def _part(self, data: DataSource) -> list[dict[str, Any]]:
         rows = read_rows(data.file)
         share = self.share or Share()
         # `unique` across workers: worker i of n takes rows i, i+n, i+2n... of the file.

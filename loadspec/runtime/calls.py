@@ -12,11 +12,13 @@ from typing import Any
 from loadspec.inputs.masking import mask
 from loadspec.language.model import Step
 
-__all__ = ["Call", "Failure", "Reply", "excerpt"]
+__all__ = ["Call", "Failure", "Reply", "excerpt", "grouped"]
 
 _EXCERPT = 160
 _READ = _EXCERPT * 4  # bytes of a body an excerpt reads
 _ID = re.compile(r"\b(?=[0-9a-fA-F-]*\d)[0-9a-fA-F]{8,}(?:-[0-9a-fA-F]{4,}){0,4}\b")
+# What an excerpt's cut leaves of an id at its end (`"3f2a9c1e-55…`): the rest of a group.
+_CUT_ID = re.compile(r"(?:<id>)?-?\b(?=[0-9a-fA-F-]*\d)[0-9a-fA-F-]+…\Z")
 
 
 @dataclass(slots=True)
@@ -100,12 +102,11 @@ class Reply:
 
 
 def excerpt(body: bytes, secrets: tuple[str, ...] = ()) -> str:
-    """A short, one-line excerpt of a body for a failure message, secrets and ids masked.
+    """A short, one-line excerpt of a body for a failure message, secrets masked.
 
     Secrets are masked before anything is cut, the bytes read told apart from a whole body,
-    so no cut shows part of one. Ids (long hex or digit runs, uuids) become `<id>`: Locust
-    groups failures by message, so one broken behaviour stays one row instead of one row
-    per channel or message.
+    so no cut shows part of one. Ids are kept: `grouped` replaces them where failures are
+    counted, and the real text is the failure's example.
     """
     if len(body) > _READ:
         # The incremental decoder holds back a character the cut split, instead of U+FFFD.
@@ -113,5 +114,14 @@ def excerpt(body: bytes, secrets: tuple[str, ...] = ()) -> str:
         text = mask(head, secrets, cut=True)
     else:
         text = mask(body.decode("utf-8", "replace"), secrets)
-    text = _ID.sub("<id>", " ".join(text.split()))
+    text = " ".join(text.split())
     return text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"
+
+
+def grouped(message: str) -> str:
+    """A failure message with its ids (long hex or digit runs, uuids) as `<id>`.
+
+    Locust groups failures by message: one broken behaviour stays one row instead of one row
+    per channel or message (an id the excerpt's cut split included).
+    """
+    return _CUT_ID.sub("<id>…", _ID.sub("<id>", message))

@@ -97,14 +97,16 @@ class RowError:
     Attributes:
         method: the row's type.
         name: the row's name.
-        message: what failed, as the failures table shows it.
+        message: what failed, as the failures table shows it (ids grouped as `<id>`).
         occurrences: how many times.
+        example: the first real (masked) message of the row, when it differs.
     """
 
     method: str
     name: str
     message: str
     occurrences: int
+    example: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 from loadspec.rows import RowKind
 from loadspec.verdicts.baseline import Comparison, compare, load_baseline
-from loadspec.verdicts.stats import RunStats
+from loadspec.verdicts.stats import RowError, RunStats
 from loadspec.verdicts.thresholds import Threshold, ThresholdResult, evaluate
 
 __all__ = [
@@ -25,6 +25,8 @@ __all__ = [
 
 PENDING = "still waiting at the end of the run"
 """How a wait's failure ends when the run stopped before its callback came."""
+SHOWN_FAILURES = 10
+"""Failure rows the console summary and the HTML section show (the JSON entry: all)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,7 @@ def judge(criteria: Criteria, stats: RunStats, aborted: str | None = None) -> Ru
         failures=stats.failures,
         pending=pending_waits(stats),
         crashes=crashed_iterations(stats),
+        failed=sorted(stats.errors, key=lambda e: -e.occurrences),
     )
 
 
@@ -97,6 +100,7 @@ class RunVerdict:
         failures: failed requests and waits (what decides without thresholds).
         pending: waits still pending when the run ended, by step id (each one a failure).
         crashes: iterations that raised, by spec and error (the run fails, whatever else).
+        failed: every failure row, most frequent first, each with one real example.
         regressions: the comparisons that regressed.
     """
 
@@ -108,6 +112,7 @@ class RunVerdict:
     failures: int = 0
     pending: Mapping[str, int] = field(default_factory=dict)
     crashes: Mapping[str, int] = field(default_factory=dict)
+    failed: Sequence[RowError] = ()
     regressions: Sequence[Comparison] = field(init=False, default=())
 
     def __post_init__(self) -> None:
@@ -161,6 +166,14 @@ class RunVerdict:
             limit = f"{(self.max_regression or 0) * 100:g}%"
             lines.append(f"Baseline {self.baseline} (max regression {limit}):")
             lines += [f"  {c}" for c in self.comparisons] or ["  no row in common"]
+        if self.failed:
+            lines.append("Failures (each row's first real message, ids as they were):")
+            for error in self.failed[:SHOWN_FAILURES]:
+                lines.append(
+                    f"  {error.method} {error.name} x{error.occurrences}: {_example(error)}"
+                )
+            if len(self.failed) > SHOWN_FAILURES:
+                lines.append(f"  ... and {len(self.failed) - SHOWN_FAILURES} more failure rows")
         word = "PASSED" if self.passed else "FAILED"
         lines.append(f"Verdict: {word} ({self.reason})")
         return lines
@@ -178,6 +191,7 @@ class RunVerdict:
             "comparisons": [_comparison_json(c) for c in self.comparisons],
             "pending_waits": dict(self.pending),
             "crashed_iterations": dict(self.crashes),
+            "failures": [_failure_json(e) for e in self.failed],
         }
 
     def table_rows(self) -> list[dict[str, str]]:
@@ -215,7 +229,21 @@ class RunVerdict:
             "<section id='loadspec-verdict' style='font-family:sans-serif;margin:2em'>"
             "<h2>loadspec thresholds</h2>"
             f"<p style='color:{color};font-weight:bold'>Verdict: {word} "
-            f"({html.escape(self.reason)})</p>{table}</section>"
+            f"({html.escape(self.reason)})</p>{table}{self._failures_html()}</section>"
+        )
+
+    def _failures_html(self) -> str:
+        cells = "".join(
+            f"<tr><td>{html.escape(e.method)}</td><td>{html.escape(e.name)}</td>"
+            f"<td>{e.occurrences}</td><td>{html.escape(_example(e))}</td></tr>"
+            for e in self.failed[:SHOWN_FAILURES]
+        )
+        if not cells:
+            return ""
+        return (
+            "<h3>Failures: each row's first real message</h3>"
+            "<table style='border-collapse:collapse' border='1' cellpadding='4'>"
+            f"<tr><th>Type</th><th>Name</th><th>Count</th><th>Example</th></tr>{cells}</table>"
         )
 
     def in_report(self, report: str) -> str:
@@ -224,6 +252,20 @@ class RunVerdict:
         if not found:
             return report + self.html()
         return head + found + self.html() + tail
+
+
+def _example(error: RowError) -> str:
+    return error.example or error.message
+
+
+def _failure_json(error: RowError) -> dict[str, Any]:
+    return {
+        "method": error.method,
+        "name": error.name,
+        "message": error.message,
+        "occurrences": error.occurrences,
+        "example": _example(error),
+    }
 
 
 def _word(passed: bool) -> str:

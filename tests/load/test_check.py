@@ -270,3 +270,13 @@ def test_pytest_fails_the_item_of_a_spec_that_breaks_the_contract(tmp_path: Path
     assert done.returncode == 1, done.stdout + done.stderr
     assert "1 failed" in done.stdout
     assert "contract at $" in done.stdout
+
+
+def test_specs_for_another_api_without_a_host_exit_2_naming_them(tmp_path: Path) -> None:
+    """No --host: the embedded gateway serves only its own API, so the check refuses to start."""
+    write_spec(tmp_path / "specs", "list_pets", path="/pets", step="    token: none")
+    done = check(str(tmp_path / "specs"))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "list_pets.md" in done.stderr
+    assert "Give --host" in done.stderr
+    assert "checking" not in done.stderr  # nothing started

@@ -352,12 +352,27 @@ def test_secrets_never_in_failure_messages(server: PlainServer) -> None:
     assert "Bearer [redacted]" in failure
 
 
-def test_excerpts_mask_ids_so_failures_group() -> None:
-    """Uuids and long hex or digit runs become <id>: one failure row per behaviour."""
-    from loadspec.runtime.calls import excerpt
+def test_failures_group_by_ids_and_keep_the_real_excerpt() -> None:
+    """Uuids and long hex or digit runs become <id> where failures are counted (one row per
+    behaviour); the excerpt itself keeps them, the example a report shows."""
+    from loadspec.runtime.calls import excerpt, grouped
 
     body = b'{"uid": "3f2a9c1e-55aa-4b6e-9d1f-0a1b2c3d4e5f", "n": 12345678, "s": "pending"}'
-    assert excerpt(body) == '{"uid": "<id>", "n": <id>, "s": "pending"}'
+    assert excerpt(body) == body.decode()
+    assert grouped(excerpt(body)) == '{"uid": "<id>", "n": <id>, "s": "pending"}'
+    assert grouped("pet 1000 not found") == "pet 1000 not found"  # a short number is a value
+
+
+def test_an_id_the_cut_split_still_groups() -> None:
+    """An id that straddles the excerpt's end is one group whatever its digits."""
+    from loadspec.runtime.calls import excerpt, grouped
+
+    def cut_at_uid(uid: str) -> str:
+        return grouped(excerpt(("x" * 150 + f' "{uid}" and more text').encode()))
+
+    first = cut_at_uid("3f2a9c1e-55aa-4b6e-9d1f-0a1b2c3d4e5f")
+    assert first.endswith("<id>…")
+    assert first == cut_at_uid("9b8c7d6e-1234-4b6e-9d1f-0a1b2c3d4e5f")
 
 
 def test_fallback_steps_go_to_the_fallback_host(server: PlainServer) -> None:

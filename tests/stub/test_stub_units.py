@@ -184,3 +184,36 @@ def test_callbacks_only_go_to_loopback(url: str, loopback: bool) -> None:
 def test_the_fast_query_parser_agrees_with_the_stdlib(raw: str) -> None:
     """Same result as `parse_qs(..., keep_blank_values=True)` for any query string."""
     assert parse_query(raw) == parse_qs(raw, keep_blank_values=True)
+
+
+def test_what_runs_without_a_host_check_is_what_the_gateway_routes() -> None:
+    """`stub.served` (read by load runs without --host) names exactly the gateway's routes."""
+    import asyncio
+
+    from loadspec.stub.gateway.app import Dispatcher
+    from loadspec.stub.served import SERVED_OPERATIONS
+
+    async def routes() -> dict[str, frozenset[str]]:
+        return Dispatcher(StubConfig()).operations()
+
+    assert asyncio.run(routes()) == dict(SERVED_OPERATIONS)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "served"),
+    [
+        ("POST", "/business/communication/channels", True),
+        ("GET", "/business/communication/channels/{{channel_uid}}", True),
+        ("GET", "/business/communication/channels/abc", True),
+        ("get", "/platform/v1/clients?business_id={{business_id}}", True),
+        ("POST", "/platform/v1/clients", False),  # the path is served, not that method
+        ("GET", "/pet/{{pet_id}}", False),
+        ("GET", "/api/v3/pet/findByStatus", False),
+        ("GET", "/business/communication/channels/{{uid}}/extra", False),
+    ],
+)
+def test_served_matches_spec_paths_with_placeholders(method: str, path: str, served: bool) -> None:
+    """A spec step's path is served when its method and segments match a route's."""
+    from loadspec.stub.served import serves
+
+    assert serves(method, path) is served

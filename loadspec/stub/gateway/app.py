@@ -28,11 +28,10 @@ from loadspec.stub.gateway.http import (
 from loadspec.stub.gateway.lifecycle import Gateway
 from loadspec.stub.gateway.ratelimit import RateLimiter
 from loadspec.stub.gateway.validation import Issue
+from loadspec.stub.served import CLIENTS_BASE, GATEWAY_BASE
 
 __all__ = ["CLIENTS_BASE", "GATEWAY_BASE", "Dispatcher"]
 
-GATEWAY_BASE = "/business/communication"
-CLIENTS_BASE = "/platform/v1"
 Handler = Callable[[Request], Answer]
 ErrorEnvelope = Callable[..., Answer]
 _UNAUTHORIZED = Issue(
@@ -66,6 +65,11 @@ class Router:
     def __init__(self, routes: Mapping[str, Route]) -> None:
         self._exact = {path: r for path, r in routes.items() if "{" not in path}
         self._templated = [r for path, r in routes.items() if "{" in path]
+
+    def operations(self) -> dict[str, frozenset[str]]:
+        """Path template -> methods, every route."""
+        routes = [*self._exact.values(), *self._templated]
+        return {"/".join(r.segments): frozenset(r.methods) for r in routes}
 
     def match(self, path: str, raw_path: str) -> tuple[Route, dict[str, str]] | None:
         """The route of `path`; templates bind `raw_path` segments, so `%2F` stays in its one."""
@@ -135,6 +139,10 @@ class Dispatcher:
         self._faults = FaultInjector(config.faults, rng)
         self.served = 0
         self.by_status: dict[int, int] = {}
+
+    def operations(self) -> dict[str, frozenset[str]]:
+        """Path template -> methods: what this gateway routes (`stub.served` must say so)."""
+        return self._router.operations()
 
     def handle(self, request: Request) -> Answer:
         """The reply to `request`; `faults.RESET` means: reset the connection instead."""
