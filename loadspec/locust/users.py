@@ -117,7 +117,7 @@ def _iteration(user: SpecUser) -> None:
     except Exception as exc:
         _crashed(user, exc)
     finally:
-        work.end()
+        work.end(user.row_)
 
 
 _LOCUST_FLOW = (StopUser, InterruptTaskSet, RescheduleTask, RescheduleTaskImmediately)

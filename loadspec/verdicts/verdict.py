@@ -12,6 +12,7 @@ from loadspec.rows import RowKind
 from loadspec.verdicts.baseline import Comparison, compare, load_baseline
 from loadspec.verdicts.stats import RunStats
 from loadspec.verdicts.thresholds import Threshold, ThresholdResult, evaluate
+from loadspec.verdicts.workers import Membership
 
 __all__ = [
     "PENDING",
@@ -42,8 +43,14 @@ class Criteria:
     max_regression: float | None = None
 
 
-def judge(criteria: Criteria, stats: RunStats, aborted: str | None = None) -> RunVerdict:
-    """The verdict over `stats`; `aborted` names the threshold that stopped the run, if one did."""
+def judge(
+    criteria: Criteria,
+    stats: RunStats,
+    aborted: str | None = None,
+    workers: Membership | None = None,
+) -> RunVerdict:
+    """The verdict over `stats`; `aborted` names the threshold that stopped the run, if one did;
+    `workers` says which workers a distributed run lost or gained, and what was left undone."""
     comparisons: list[Comparison] = []
     if criteria.baseline is not None:
         limit = criteria.max_regression if criteria.max_regression is not None else 0.0
@@ -57,6 +64,7 @@ def judge(criteria: Criteria, stats: RunStats, aborted: str | None = None) -> Ru
         failures=stats.failures,
         pending=pending_waits(stats),
         crashes=crashed_iterations(stats),
+        workers=workers or Membership(),
     )
 
 
@@ -97,6 +105,7 @@ class RunVerdict:
         failures: failed requests and waits (what decides without thresholds).
         pending: waits still pending when the run ended, by step id (each one a failure).
         crashes: iterations that raised, by spec and error (the run fails, whatever else).
+        workers: workers joined late or lost (distributed runs); work left undone fails the run.
         regressions: the comparisons that regressed.
     """
 
@@ -108,6 +117,7 @@ class RunVerdict:
     failures: int = 0
     pending: Mapping[str, int] = field(default_factory=dict)
     crashes: Mapping[str, int] = field(default_factory=dict)
+    workers: Membership = field(default_factory=Membership)
     regressions: Sequence[Comparison] = field(init=False, default=())
 
     def __post_init__(self) -> None:
@@ -123,7 +133,7 @@ class RunVerdict:
         """No iteration crashed, every threshold held, no row regressed (and, with neither,
         nothing failed)."""
         breached = any(not r.passed for r in self.results) or bool(self.regressions)
-        if self.crashes:
+        if self.crashes or self.workers.failed:
             return False
         return not breached if self.judged else self.failures == 0
 
@@ -140,6 +150,8 @@ class RunVerdict:
         if self.crashes:
             crashed = ", ".join(f"{what} x{count}" for what, count in sorted(self.crashes.items()))
             parts.insert(0, f"iterations crashed: {crashed}")
+        if self.workers.failed:
+            parts.insert(0, self.workers.reason)
         if self.pending and not self.passed:
             waits = ", ".join(f"{label} x{count}" for label, count in sorted(self.pending.items()))
             parts.append(f"waits still pending at the end of the run: {waits}")
@@ -161,6 +173,7 @@ class RunVerdict:
             limit = f"{(self.max_regression or 0) * 100:g}%"
             lines.append(f"Baseline {self.baseline} (max regression {limit}):")
             lines += [f"  {c}" for c in self.comparisons] or ["  no row in common"]
+        lines += self.workers.lines()
         word = "PASSED" if self.passed else "FAILED"
         lines.append(f"Verdict: {word} ({self.reason})")
         return lines
@@ -178,6 +191,7 @@ class RunVerdict:
             "comparisons": [_comparison_json(c) for c in self.comparisons],
             "pending_waits": dict(self.pending),
             "crashed_iterations": dict(self.crashes),
+            "workers": self.workers.as_json(),
         }
 
     def table_rows(self) -> list[dict[str, str]]:
