@@ -19,7 +19,7 @@ import signal
 import subprocess
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,10 +116,8 @@ class Network:
         for namespace in [*(n.namespace for n in self.nodes.values()), self.hub]:
             pids = _ip("netns", "pids", namespace, check=False).stdout.split()
             for pid in pids:
-                try:
+                with suppress(ProcessLookupError, ValueError):
                     os.kill(int(pid), signal.SIGKILL)
-                except (ProcessLookupError, ValueError):
-                    pass
             _ip("netns", "del", namespace, check=False)
 
 

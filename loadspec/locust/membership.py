@@ -101,10 +101,9 @@ class Ledger:
     def _join(self, client_id: str) -> Share:
         template = next(iter(self.shares.values()))
         count = len(self.live) + 1
-        share = self.shares[client_id] = Share(
-            **{**_fields(template), "index": count - 1, "count": count, "late": True,
-               "budget": 0 if template.iterations is not None else None}  # fmt: skip
-        )
+        budget = 0 if template.iterations is not None else None
+        late = {"index": count - 1, "count": count, "late": True, "budget": budget}
+        share = self.shares[client_id] = Share(**{**_fields(template), **late})
         others = list(self.live)
         self.live.append(client_id)
         self.given[client_id] = self.done[client_id] = self.seq[client_id] = 0
@@ -133,11 +132,11 @@ class Ledger:
         self._end_when_done()
 
     def _end_when_done(self) -> None:
-        if self.running and self.live and all(w in self.finished for w in self.live):
-            if not self.ceding:
-                self.running = False
-                _log.info("loadspec: every worker's work is done: ending the run")
-                gevent.spawn(self.runner.quit)
+        every = self.live and all(w in self.finished for w in self.live)
+        if self.running and every and not self.ceding:
+            self.running = False
+            _log.info("loadspec: every worker's work is done: ending the run")
+            gevent.spawn(self.runner.quit)
 
     def _stopping(self, **_: Any) -> None:
         self.running = False

@@ -244,7 +244,9 @@ class Workload:
         self._cursor[data.file] = cursor + 1
         return rows[cursor % len(rows)]
 
-    def _unique(self, data: DataSource, rows: list[dict[str, str]], user: int) -> dict[str, str] | None:
+    def _unique(
+        self, data: DataSource, rows: list[dict[str, str]], user: int
+    ) -> dict[str, str] | None:
         # `unique` across workers: worker i of n takes rows i, i+n, i+2n... of the file, and
         # rows moved to it from a lost worker or ceded for a late one (`parts`).
         key = str(data.file)

@@ -47,7 +47,8 @@ class WorkerEvent:
 
     def as_json(self) -> dict[str, Any]:
         """The event in the --json-file verdict entry."""
-        return {"worker": self.worker, "event": self.kind.value, "at": self.at, "detail": self.detail}
+        kind, worker, detail = self.kind.value, self.worker, self.detail
+        return {"worker": worker, "event": kind, "at": self.at, "detail": detail}
 
 
 @dataclass(frozen=True, slots=True)

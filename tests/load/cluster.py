@@ -33,8 +33,9 @@ def gateway_command(address: str) -> list[str]:
 def master_command(specs: str, host: str, bind: str, workers: int, *run: str) -> list[str]:
     """The master: the deploy/kubernetes master's arguments, then the run's own."""
     return [*LOCUST, "-f", "locustfiles/specs.py", "--specs", specs, "--master",
-            "--master-bind-host", bind, "--master-bind-port", str(MASTER_PORT), "--headless",
-            "--expect-workers", str(workers), "--host", host, "--allow-host", ALLOW, *run]  # fmt: skip
+            "--master-bind-host", bind, "--master-bind-port", str(MASTER_PORT),
+            "--headless", "--expect-workers", str(workers), "--host", host,
+            "--allow-host", ALLOW, *run]  # fmt: skip
 
 
 def worker_command(specs: str, master: str) -> list[str]:
@@ -111,9 +112,9 @@ class Cluster:
         """Until `name`'s log holds `text` (`AssertionError` with the log's end if not)."""
         deadline = time.monotonic() + timeout
         while text not in self.log(name):
-            assert time.monotonic() < deadline, f"{name} never logged {text!r}:\n" + self.log(
-                name
-            )[-3000:]
+            assert time.monotonic() < deadline, (
+                f"{name} never logged {text!r}:\n" + self.log(name)[-3000:]
+            )
             time.sleep(0.2)
 
 
@@ -121,9 +122,9 @@ def _ready(node: Node, url: str) -> None:
     probe = f"import urllib.request; urllib.request.urlopen({url!r}, timeout=1).close()"
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        done = subprocess.run(node.command([sys.executable, "-c", probe]), capture_output=True)
+        command = node.command([sys.executable, "-c", probe])
+        done = subprocess.run(command, capture_output=True, check=False)
         if done.returncode == 0:
             return
         time.sleep(0.2)
     raise RuntimeError(f"nothing answers at {url} in {node.namespace}")
-
