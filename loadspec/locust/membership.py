@@ -27,7 +27,13 @@ from typing import TYPE_CHECKING, Any
 
 import gevent
 from locust.env import Environment
-from locust.runners import MASTER_HEARTBEAT_TIMEOUT, STATE_MISSING, MasterRunner, WorkerRunner
+from locust.runners import (
+    MASTER_HEARTBEAT_TIMEOUT,
+    STATE_MISSING,
+    STATE_RUNNING,
+    MasterRunner,
+    WorkerRunner,
+)
 
 from loadspec.errors import ExitCode
 from loadspec.locust.messages import MessageType
@@ -178,7 +184,17 @@ class Ledger:
             self._abandon(moved)
             return
         self._spread(moved, rows)
+        self._move_users()
         self._end_when_done()
+
+    def _move_users(self) -> None:
+        # Locust takes a missing worker out of its dispatcher but restarts the users on the
+        # others only with --enable-rebalancing: without it, the run would go on short of users.
+        runner = self.runner
+        options = getattr(self.environment, "parsed_options", None)
+        rebalancing = bool(getattr(options, "enable_rebalancing", False))
+        if runner.state == STATE_RUNNING and runner.spawning_completed and not rebalancing:
+            gevent.spawn(runner.start, runner.target_user_count, runner.spawn_rate)
 
     def _abandon(self, moved: int) -> None:
         self.running, self.abandoned = False, True

@@ -68,9 +68,12 @@ class RowParts:
         """Row `index` is used by `user`'s running iteration (given back if it never ends)."""
         self.held[user] = (key, index)
 
-    def release(self, user: int) -> None:
-        """`user`'s iteration ended: its row is used."""
-        self.held.pop(user, None)
+    def release(self, user: int, used: bool = True) -> None:
+        """`user`'s iteration ended: its row is used (or, cut short, given back first)."""
+        held = self.held.pop(user, None)
+        if held is not None and not used:
+            key, index = held
+            self.parts.setdefault(key, []).insert(0, (index, 1, 1))
 
     def add(self, given: Mapping[str, Sequence[Sequence[int]]]) -> None:
         """Parts moved here (`EVERY_FILE`: for each file this worker knows)."""

@@ -52,6 +52,7 @@ class Workload:
         self._rows: dict[Path, list[dict[str, str]]] = {}
         self._cursor: dict[Path, int] = {}
         self.parts = RowParts()
+        self._early: list[tuple[int, int, Mapping[str, Any], int]] = []
         self._done = self._used_up = False
         self.totals: dict[str, tuple[int, int]] = {}  # a master's: started, missed by worker
         runner = environment.runner
@@ -119,6 +120,9 @@ class Workload:
         self.workers = share.count
         self.parts.start(self._unique_files(), share.index, share.count, share.late)
         self._since = self._next = time.monotonic()
+        early, self._early = self._early, []
+        for grant in early:
+            self.grant(*grant)
 
     def _unique_files(self) -> list[str]:
         files = []
@@ -134,6 +138,9 @@ class Workload:
     def grant(self, seq: int, iterations: int, rows: Mapping[str, Any], workers: int) -> None:
         """More work from the master (a lost worker's, or ceded for a late one), and how many
         workers share the rate now; this worker's part is not done until it is made too."""
+        if self.share is None:  # before the share it adds to: taken with it
+            self._early.append((seq, iterations, rows, workers))
+            return
         self.seq, self.workers = max(self.seq, seq), max(workers, 1)
         if self.budget is not None:
             self.budget += iterations
@@ -196,13 +203,16 @@ class Workload:
                 )
             missed = self.missed
 
-    def end(self, row: MutableMapping[str, str] | None = None) -> None:
+    def end(self, row: MutableMapping[str, str] | None = None, made: bool = True) -> None:
         """After an iteration (of the user whose data row is `row`): the last one of this
-        process's budget ends its part."""
+        process's budget ends its part. One not `made` (cut short) is given back."""
         self.in_flight -= 1
-        self.completed += 1
+        if made:
+            self.completed += 1
+        elif self.budget is not None:
+            self.budget += 1
         if row is not None:
-            self.parts.release(id(row))
+            self.parts.release(id(row), used=made)
         self._finish_when_idle()
 
     # --- the arrival schedule ----------------------------------------------------------
