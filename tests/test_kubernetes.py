@@ -63,7 +63,8 @@ def test_the_recipe_renders_every_part(rendered: dict[tuple[str, str], Any]) -> 
         ("ConfigMap", "loadspec-specs"),
         ("Secret", "loadspec-secrets"),
     }
-    ports = {p["name"]: p["port"] for p in rendered[("Service", "loadspec-master")]["spec"]["ports"]}
+    service = rendered[("Service", "loadspec-master")]["spec"]
+    ports = {p["name"]: p["port"] for p in service["ports"]}
     assert ports == {"workers": 5557, "web-ui": 8089, "webhooks": 9000}
     assert rendered[("Deployment", "loadspec-worker")]["spec"]["replicas"] >= 1
 
@@ -104,16 +105,19 @@ def test_every_placeholder_has_its_value(rendered: dict[tuple[str, str], Any]) -
     assert settings["LOADSPEC_WEBHOOK_URL"].startswith(f"https://{rule['host']}/")
 
 
-def test_the_command_lines_are_the_separate_hosts_tests(rendered: dict[tuple[str, str], Any]) -> None:
+def test_the_command_lines_are_the_separate_hosts_tests(
+    rendered: dict[tuple[str, str], Any],
+) -> None:
     """The master's and the workers' command lines start as tests/load/cluster.py's do (the
     runs of tests/load/test_separate_hosts.py), flag for flag and in order."""
     master = container(rendered, "Job", "loadspec-master")
     tested = master_command("specs/cluster", "HOST", "0.0.0.0", 2)[3:]  # after python -m locust
     assert master["command"] == ["locust"]
     assert flags(master["args"])[: len(flags(tested))] == flags(tested)
-    assert master["args"][: tested.index("--expect-workers")] == tested[
-        : tested.index("--expect-workers")
-    ]
+    assert (
+        master["args"][: tested.index("--expect-workers")]
+        == tested[: tested.index("--expect-workers")]
+    )
     worker = container(rendered, "Deployment", "loadspec-worker")
     tested = worker_command("specs/cluster", "loadspec-master")[3:]
     assert flags(worker["args"]) == flags(tested)
@@ -126,4 +130,3 @@ def test_the_recipes_specs_are_the_repositorys(rendered: dict[tuple[str, str], A
     for name, text in shipped.items():
         assert text == (ROOT / "specs" / "communication" / name).read_text(encoding="utf-8")
     assert sorted(shipped) == sorted(p.name for p in (BASE / "specs").glob("*.md"))
-
