@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 
 from tests.load.cluster import TOKEN, WEBHOOK_PORT, Cluster
 from tests.load.runs import read_stats
-from tests.netns import network
+from tests.netns import leftovers, network
 
 pytestmark = pytest.mark.slow  # real processes in network namespaces
 
@@ -107,3 +108,31 @@ def test_a_partitioned_worker_never_counts_twice_and_the_run_ends(tmp_path: Path
             assert "counted this worker lost" in cluster.log("worker2") or worker != 0
         assert code in (0, 1), said[-3000:]
         assert TOKEN not in said
+
+
+def test_workers_stop_by_themselves_when_the_master_dies(cluster: Cluster) -> None:
+    """The master killed with SIGKILL mid-run: each worker stops within Locust's heartbeat
+    timeout (60 s), saying the master is gone, and exits 1."""
+    cluster.start_master(2, "-u", "2", "-r", "2", "-t", "300s", "--think-time", "500ms")
+    cluster.start_worker("worker1")
+    cluster.start_worker("worker2")
+    cluster.wait_for("master", "All users spawned", 60)
+    cluster.processes["master"].send_signal(signal.SIGKILL)
+    for worker in ("worker1", "worker2"):
+        assert cluster.wait(worker, 90) == 1, cluster.log(worker)[-3000:]
+        assert "it is gone; this worker stops (exit 1)" in cluster.log(worker)
+
+
+def test_the_namespaces_route_nowhere_and_go_even_when_a_test_fails() -> None:
+    """Each node reaches the others by its 198.18.0.0/24 address and has no default route; a
+    failing test's namespaces (and their processes) are deleted all the same."""
+    made: list[str] = []
+    with pytest.raises(RuntimeError, match="the test failed"), network(["a", "b"]) as net:
+        made = [net.hub, *(node.namespace for node in net.nodes.values())]
+        assert set(made) <= set(leftovers())
+        routes = subprocess.run(net["a"].command(["ip", "route"]), capture_output=True,
+                                text=True, check=True).stdout  # fmt: skip
+        assert "default" not in routes and "198.18.0.0/24" in routes, routes
+        net["b"].popen(["sleep", "600"])
+        raise RuntimeError("the test failed")
+    assert made and not set(made) & set(leftovers())
