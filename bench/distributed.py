@@ -138,6 +138,9 @@ def report(results: list[Result], users: int, seconds: int) -> str:
     worst = max(results, key=lambda r: r.master_ms_per_report)
     per_worker = worst.master_ms_per_report / 1000 / REPORT_EVERY_S  # core share per worker
     limit = int(0.5 / per_worker) if per_worker else 0
+    fewest, most = results[0], results[-1]
+    added = (most.master_cpu - fewest.master_cpu) / max(most.workers - fewest.workers, 1)
+    marginal = max(added, 0.0) / seconds  # a core's share each worker adds
     return (
         "## One master, several workers\n\n"
         f"`python -m bench distributed --seconds {seconds} --users {users}` ({machine()}; "
@@ -156,7 +159,9 @@ def report(results: list[Result], users: int, seconds: int) -> str:
         f"{per_worker * 100:.2f}% of a master core, so one master core, held to half busy, "
         f"takes about {limit:,} workers of this spec's few stats rows before the master, not "
         "the workers, is the bottleneck; a report's cost grows with the stats rows (specs x "
-        "steps), so a run with many specs takes fewer."
+        "steps), so a run with many specs takes fewer. (That charges every CPU-second of the "
+        "master to the reports; what each worker added, from "
+        f"{fewest.workers} to {most.workers} workers, was {marginal * 100:.2f}% of a core.)"
     )
 
 
