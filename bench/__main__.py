@@ -20,6 +20,10 @@ BENCHMARKS = {
         "callback arrival to the waiting user resuming (3,000 waiting)",
     ),
     "relay": ("bench.relay_latency", "what the master-to-worker callback relay adds"),
+    "distributed": (
+        "bench.distributed",
+        "one master with 1, 2, 4 workers: requests per CPU-s, the master's cost per worker",
+    ),
     "stub": ("bench.stub_throughput", "the embedded gateway's vs. Locust's requests per CPU-s"),
     "conformance": ("bench.conformance_cost", "the CPU cost of --validate-responses per request"),
     "validate": ("bench.validate_specs", "validating 1,000 specs vs. the bare parse loop"),

@@ -150,14 +150,14 @@ LAYERS = (
     Layer(
         "stub gateway",
         ("loadspec.stub.gateway",),
-        ours=("core", "stub launcher", "signing"),
+        ours=("core", "stub launcher", "signing", "inputs"),
         third_party=("orjson", "httptools"),
         never=(*HTTP, *HEAVY, "yaml", "loadspec.language", "loadspec.runtime"),
     ),
     Layer(
         "stub server",
         ("loadspec.stub.server", "loadspec.stub.__main__", "loadspec.stub.listen"),
-        ours=("core", "stub launcher", "stub gateway", "signing", "config"),
+        ours=("core", "stub launcher", "stub gateway", "signing", "config", "inputs"),
         third_party=("uvloop", "httptools", "uvicorn"),
         never=(*HTTP, *HEAVY, "yaml", "loadspec.language", "loadspec.runtime"),
     ),

@@ -33,10 +33,19 @@ def _fault(name: str, text: str, parse: Any = units.parse_share) -> Option:
 _SERVING = (
     Option(
         "--host",
-        "address to listen on (loopback only; default 127.0.0.1)",
+        "address to listen on: loopback, or an address --allow-host names (default 127.0.0.1)",
         _STUB,
         default="127.0.0.1",
         metavar="ADDRESS",
+    ),
+    Option(
+        "--allow-host",
+        "an address other than loopback the gateway may listen on and send callbacks to, "
+        "e.g. 198.18.0.1 or *.svc.cluster.local (repeatable; the load run's rules)",
+        _STUB,
+        Kind.REPEAT,
+        metavar="PATTERN",
+        field="allow_hosts",
     ),
     Option(
         "--port",
@@ -97,7 +106,7 @@ _BEHAVIOUR = (
     _stub(
         "--callback-url",
         "URL",
-        "callbacks of channels created without a callback_url go here (loopback only)",
+        "callbacks of channels created without a callback_url go here (loopback, or --allow-host)",
         units.parse_url,
     ),
     _stub(

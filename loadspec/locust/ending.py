@@ -142,7 +142,9 @@ def verdict_of(
     settings = state.run
     criteria = Criteria(settings.thresholds, settings.baseline, settings.max_regression)
     snapshot = run_stats(environment.stats, state.examples) if stats is None else stats
-    return judge(criteria, snapshot, state.aborted)
+    ledger = state.workload.ledger if state.workload is not None else None
+    workers = ledger.membership() if ledger is not None else None
+    return judge(criteria, snapshot, state.aborted, workers)
 
 
 def _write_reports(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 import gevent
 from locust.env import Environment
@@ -26,7 +26,7 @@ from loadspec.language.model import Pace, PaceKind
 from loadspec.language.profile import Profile, Stage
 from loadspec.locust.messages import MessageType
 
-__all__ = ["Share", "hand_out_shares"]
+__all__ = ["Book", "Share", "hand_out_shares", "send_share"]
 
 Urls = tuple[str | None, str | None]
 """The embedded gateway's and the master listener's URLs, as a share carries them."""
@@ -47,6 +47,9 @@ class Share:
         gateway_url: the embedded gateway the master started, if it did (the only address
             its development token is ever sent to).
         webhook_url: the master's listener, where callbacks are relayed from.
+        budget: this worker's iterations (None: its part of `iterations` by index and count).
+        late: it joined after the start: no rows or iterations of its own, only what the
+            others cede to it (`loadspec_cede`).
     """
 
     index: int = 0
@@ -57,6 +60,8 @@ class Share:
     pace: tuple[str, float, float, str] | None = None
     gateway_url: str | None = None
     webhook_url: str | None = None
+    budget: int | None = None
+    late: bool = False
 
     @classmethod
     def of_model(
@@ -89,20 +94,39 @@ class Share:
         """This process's part of `total` (the first ones take the remainder)."""
         return total // self.count + (1 if self.index < total % self.count else 0)
 
+    @property
+    def tickets(self) -> int | None:
+        """The iterations this process makes (None: as many as the run lasts)."""
+        if self.budget is not None or self.iterations is None:
+            return self.budget
+        return 0 if self.late else self.of(self.iterations)
+
+
+class Book(Protocol):
+    """Where a master keeps each worker's share (`membership.Ledger`)."""
+
+    def begin(self, shares: dict[str, Share]) -> None:
+        """The shares handed out at a test start."""
+
+    def share_for(self, client_id: str) -> Share | None:
+        """The share of a worker that asks again (a late one gets its first); None: none yet."""
+
 
 def hand_out_shares(
     environment: Environment,
     plan: Callable[[], tuple[LoadModel, Urls]],
     receive: Callable[[Share], None],
+    book: Book | None = None,
 ) -> None:
     """Call `receive` with this process's share at each test start (workers: from the master);
-    `plan` says the run's load model and URLs as they are at that start."""
+    `plan` says the run's load model and URLs as they are at that start; a master notes in
+    `book` what it handed out."""
     runner = environment.runner
     if isinstance(runner, WorkerRunner):
         _follow(runner, receive)
         return
     if isinstance(runner, MasterRunner):
-        _lead(environment, runner, plan)
+        _lead(environment, runner, plan, book)
         return
     environment.events.test_start.add_listener(lambda **_: receive(Share.of_model(*_one(plan))))
 
@@ -130,17 +154,26 @@ def _ask(runner: WorkerRunner, taken: list[int]) -> None:
 
 
 def _lead(
-    environment: Environment, runner: MasterRunner, plan: Callable[[], tuple[LoadModel, Urls]]
+    environment: Environment,
+    runner: MasterRunner,
+    plan: Callable[[], tuple[LoadModel, Urls]],
+    book: Book | None,
 ) -> None:
     started = [0]  # how many times the test started
 
     def start(**_: Any) -> None:
         started[0] += 1
-        _send(runner, plan, started[0])
+        shares = _send(runner, plan, started[0])
+        if book is not None:
+            book.begin(shares)
 
     def answer(msg: Any, **_: Any) -> None:
-        if started[0]:  # before the first start, the start itself hands the shares out
+        if not started[0]:  # before the first start, the start itself hands the shares out
+            return
+        if book is None:
             _send(runner, plan, started[0], only=msg.node_id)
+        elif (share := book.share_for(msg.node_id)) is not None:
+            send_share(runner, share, started[0], msg.node_id)
 
     environment.events.test_start.add_listener(start)
     runner.register_message(MessageType.SHARE_REQUEST, answer)
@@ -162,14 +195,20 @@ def _send(
     plan: Callable[[], tuple[LoadModel, Urls]],
     generation: int,
     only: str | None = None,
-) -> None:
+) -> dict[str, Share]:
     model, urls = plan()
     workers = runner.clients.ready + runner.clients.running + runner.clients.spawning
     ordered = sorted(workers, key=lambda client: runner.get_worker_index(client.id))
+    shares: dict[str, Share] = {}
     for index, client in enumerate(ordered):
-        if only is not None and client.id != only:
-            continue
-        share = Share.of_model(model, index, len(ordered), urls)
-        data = {**asdict(share), "generation": generation}
-        # Sent as Locust sends its spawn messages: from a greenlet of its own.
-        gevent.spawn_later(0, runner.send_message, MessageType.SHARE, data, client_id=client.id)
+        share = shares[client.id] = Share.of_model(model, index, len(ordered), urls)
+        if only is None or client.id == only:
+            send_share(runner, share, generation, client.id)
+    return shares
+
+
+def send_share(runner: MasterRunner, share: Share, generation: int, client_id: str) -> None:
+    """`share` to one worker, with the test start's count."""
+    data = {**asdict(share), "generation": generation}
+    # Sent as Locust sends its spawn messages: from a greenlet of its own.
+    gevent.spawn_later(0, runner.send_message, MessageType.SHARE, data, client_id=client_id)

@@ -115,14 +115,19 @@ def _iteration(user: SpecUser) -> None:
         # stopped user's greenlet makes Locust log errors when it stops the others).
         gevent.sleep(0.5)
         return
+    made = False
     try:
         user.runner_.iteration()
+        made = True
     except _LOCUST_FLOW:
         raise
     except Exception as exc:
+        made = True
         _crashed(user, exc)
     finally:
-        work.end()
+        # An iteration Locust cut short (a user stopped to move it to another worker) gives
+        # its ticket and its row back: another user makes it.
+        work.end(user.row_, made)
 
 
 _LOCUST_FLOW = (StopUser, InterruptTaskSet, RescheduleTask, RescheduleTaskImmediately)

@@ -164,7 +164,9 @@ class StubConfig:
     """Everything the embedded gateway is started with; mirrored by `loadspec stub` flags.
 
     Attributes:
-        host: the address to listen on (loopback only).
+        host: the address to listen on (loopback, or one `allow_hosts` names).
+        allow_hosts: host patterns besides loopback the gateway may listen on and send
+            callbacks to (`--allow-host`, the load run's rules: `AllowList`).
         port: the port; 0 lets the system pick a free one.
         tokens: the accepted staff tokens (`Authorization: Bearer <token>`).
         webhook_secret: the HS256 secret callbacks are signed with.
@@ -192,6 +194,7 @@ class StubConfig:
     """
 
     host: str = "127.0.0.1"
+    allow_hosts: tuple[str, ...] = ()
     port: int = 0
     tokens: tuple[str, ...] = (DEFAULT_TOKEN,)
     webhook_secret: str = DEFAULT_WEBHOOK_SECRET

@@ -77,8 +77,11 @@ def config_to_argv(config: StubConfig) -> list[str]:
             continue
         fault = option.group == FAULTS
         value = getattr(config.faults if fault else config, option.dest)
-        if value != getattr(default_faults if fault else default, option.dest):
-            argv += [option.name, str(value)]
+        if value == getattr(default_faults if fault else default, option.dest):
+            continue
+        values = value if isinstance(value, tuple) else (value,)  # a repeatable option's
+        for one in values:
+            argv += [option.name, str(one)]
     return argv
 
 

@@ -19,6 +19,12 @@ def load_suite(verdict: RunVerdict, stats: RunStats) -> Suite:
         Case(f"{c.row} {c.metric}", "baseline", failure=Failure(str(c)) if c.regressed else None)
         for c in verdict.comparisons
     ]
+    cases += [
+        Case(event.line(verdict.workers.start), "workers") for event in verdict.workers.events
+    ]
+    if verdict.workers.failed:
+        reason = verdict.workers.reason
+        cases.append(Case("every worker lost", "workers", failure=Failure(reason)))
     errors = _errors_by_row(stats)
     for row in sorted(stats.rows, key=lambda r: (r.name, r.method)):
         cases.append(_row_case(row, errors.get((row.name, row.method), [])))

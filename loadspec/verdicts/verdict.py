@@ -12,6 +12,7 @@ from loadspec.rows import RowKind
 from loadspec.verdicts.baseline import Comparison, compare, load_baseline
 from loadspec.verdicts.stats import RowError, RunStats
 from loadspec.verdicts.thresholds import Threshold, ThresholdResult, evaluate
+from loadspec.verdicts.workers import Membership
 
 __all__ = [
     "PENDING",
@@ -44,8 +45,14 @@ class Criteria:
     max_regression: float | None = None
 
 
-def judge(criteria: Criteria, stats: RunStats, aborted: str | None = None) -> RunVerdict:
-    """The verdict over `stats`; `aborted` names the threshold that stopped the run, if one did."""
+def judge(
+    criteria: Criteria,
+    stats: RunStats,
+    aborted: str | None = None,
+    workers: Membership | None = None,
+) -> RunVerdict:
+    """The verdict over `stats`; `aborted` names the threshold that stopped the run, if one did;
+    `workers` says which workers a distributed run lost or gained, and what was left undone."""
     comparisons: list[Comparison] = []
     if criteria.baseline is not None:
         limit = criteria.max_regression if criteria.max_regression is not None else 0.0
@@ -60,6 +67,7 @@ def judge(criteria: Criteria, stats: RunStats, aborted: str | None = None) -> Ru
         pending=pending_waits(stats),
         crashes=crashed_iterations(stats),
         failed=sorted(stats.errors, key=lambda e: -e.occurrences),
+        workers=workers or Membership(),
     )
 
 
@@ -101,6 +109,7 @@ class RunVerdict:
         pending: waits still pending when the run ended, by step id (each one a failure).
         crashes: iterations that raised, by spec and error (the run fails, whatever else).
         failed: every failure row, most frequent first, each with one real example.
+        workers: workers joined late or lost (distributed runs); work left undone fails the run.
         regressions: the comparisons that regressed.
     """
 
@@ -113,6 +122,7 @@ class RunVerdict:
     pending: Mapping[str, int] = field(default_factory=dict)
     crashes: Mapping[str, int] = field(default_factory=dict)
     failed: Sequence[RowError] = ()
+    workers: Membership = field(default_factory=Membership)
     regressions: Sequence[Comparison] = field(init=False, default=())
 
     def __post_init__(self) -> None:
@@ -128,7 +138,7 @@ class RunVerdict:
         """No iteration crashed, every threshold held, no row regressed (and, with neither,
         nothing failed)."""
         breached = any(not r.passed for r in self.results) or bool(self.regressions)
-        if self.crashes:
+        if self.crashes or self.workers.failed:
             return False
         return not breached if self.judged else self.failures == 0
 
@@ -145,6 +155,8 @@ class RunVerdict:
         if self.crashes:
             crashed = ", ".join(f"{what} x{count}" for what, count in sorted(self.crashes.items()))
             parts.insert(0, f"iterations crashed: {crashed}")
+        if self.workers.failed:
+            parts.insert(0, self.workers.reason)
         if self.pending and not self.passed:
             waits = ", ".join(f"{label} x{count}" for label, count in sorted(self.pending.items()))
             parts.append(f"waits still pending at the end of the run: {waits}")
@@ -174,6 +186,7 @@ class RunVerdict:
                 )
             if len(self.failed) > SHOWN_FAILURES:
                 lines.append(f"  ... and {len(self.failed) - SHOWN_FAILURES} more failure rows")
+        lines += self.workers.lines()
         word = "PASSED" if self.passed else "FAILED"
         lines.append(f"Verdict: {word} ({self.reason})")
         return lines
@@ -192,6 +205,7 @@ class RunVerdict:
             "pending_waits": dict(self.pending),
             "crashed_iterations": dict(self.crashes),
             "failures": [_failure_json(e) for e in self.failed],
+            "workers": self.workers.as_json(),
         }
 
     def table_rows(self) -> list[dict[str, str]]:

@@ -16,7 +16,7 @@ try:
 finally:
     del os.environ["LOCUST_SKIP_MONKEY_PATCH"]
 
-from loadspec.locust import growth, shares, workload
+from loadspec.locust import growth, membership, shares, workload
 from tests.load_model.stand_ins import Clock
 
 
@@ -25,7 +25,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """Time and gevent for the load model's modules: sleeping moves the clock on at once,
     spawning only records the call."""
     clock = Clock()
-    for module in (shares, workload, growth):
+    for module in (shares, workload, growth, membership):
         monkeypatch.setattr(module, "gevent", clock)
     monkeypatch.setattr(workload, "time", clock)
     return clock

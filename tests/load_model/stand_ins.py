@@ -108,6 +108,8 @@ class _Runner:
 
     greenlet = None  # Locust's Runner.__del__ reads it
     user_count = 0  # a plain value over Locust's property
+    spawning_completed = True
+    spawn_rate = 1.0
 
     def __init__(self, users: int = 0, state: str = STATE_RUNNING) -> None:
         self.user_count, self.target_user_count, self.state = users, 0, state
@@ -161,8 +163,13 @@ class Master(_Runner, MasterRunner):
 
     def __init__(self, indexes: dict[str, int], users: int = 0, state: str = STATE_RUNNING) -> None:
         super().__init__(users, state)
-        nodes = [SimpleNamespace(id=client_id) for client_id in indexes]
-        self.clients = SimpleNamespace(ready=nodes[0::3], running=nodes[1::3], spawning=nodes[2::3])
+        nodes = [SimpleNamespace(id=client_id, state=STATE_RUNNING) for client_id in indexes]
+        self.clients = SimpleNamespace(
+            ready=nodes[0::3],
+            running=nodes[1::3],
+            spawning=nodes[2::3],
+            get={node.id: node for node in nodes}.get,
+        )
         self.indexes = indexes
 
     def get_worker_index(self, client_id: str) -> int:

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from loadspec.inputs.targets import AllowList
 from loadspec.stub.config import StubConfig
 from loadspec.stub.gateway.http import dumps
 from loadspec.stub.gateway.poster import Poster, PostError
@@ -41,7 +42,8 @@ class CallbackStats:
         dropped: callbacks dropped by the `callback_drop_rate` fault.
         duplicated: extra copies sent by the `callback_duplicate_rate` fault.
         reordered: callbacks held back by the `callback_reorder_rate` fault.
-        refused: callbacks not sent because their URL is not on a loopback host.
+        refused: callbacks not sent because their URL is neither on a loopback host nor on
+            one --allow-host names.
         overflow: callbacks not sent because too many were in flight.
     """
 
@@ -86,6 +88,7 @@ class CallbackSender:
         self._rng = rng
         self._poster = Poster(timeout=5.0)
         self._checked: dict[str, bool] = {}
+        self._allowed = AllowList.of(config.allow_hosts)
         self._tasks: set[asyncio.Task[None]] = set()
         self.stats = CallbackStats()
 
@@ -110,10 +113,21 @@ class CallbackSender:
     def _loopback(self, url: str) -> bool:
         allowed = self._checked.get(url)
         if allowed is None:
-            allowed = is_loopback_url(url)
+            allowed = is_loopback_url(url) or self._named(url)
             if len(self._checked) < 10_000:
                 self._checked[url] = allowed
         return allowed
+
+    def _named(self, url: str) -> bool:
+        """Whether --allow-host names the host of an http(s) `url` (the load run's rules)."""
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+            parts.port  # noqa: B018 -- raises ValueError on a malformed port
+        except ValueError:
+            return False
+        named = host is not None and self._allowed.names(host)
+        return parts.scheme in ("http", "https") and named
 
     def _draw(self, rate: float) -> bool:
         return rate > 0 and self._rng.random() < rate

@@ -1,4 +1,5 @@
-"""Run the stub in this process: bind loopback, pick the HTTP front end, announce, serve."""
+"""Run the stub in this process: bind (loopback, or an allowed address), pick the HTTP front
+end, announce, serve."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TextIO
 
+from loadspec.inputs.targets import AllowList
 from loadspec.stub.config import DEFAULT_TOKEN, ServerKind, StubConfig, StubConfigError
 from loadspec.stub.gateway.app import CLIENTS_BASE, GATEWAY_BASE, Dispatcher
 from loadspec.stub.server.asgi import AsgiApp
@@ -22,13 +24,15 @@ from loadspec.webhooks.defaults import DEFAULT_WEBHOOK_SECRET
 __all__ = ["READY_PREFIX", "bind", "serve"]
 
 READY_PREFIX = "LOADSPEC_STUB_READY "
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """A listening socket on a loopback `host` (`port` 0: a free port the system picks)."""
-    if host not in _LOOPBACK and not host.startswith("127."):
-        raise StubConfigError(f"the stub listens on loopback only, not on {host!r}")
+def bind(host: str, port: int, allow_hosts: tuple[str, ...] = ()) -> socket.socket:
+    """A listening socket on `host`: loopback, or an address `allow_hosts` names (the load
+    run's rules); `port` 0: a free port the system picks."""
+    if not AllowList.of(allow_hosts).allows(host):
+        raise StubConfigError(
+            f"the stub listens on loopback, or on an address --allow-host names, not on {host!r}"
+        )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -51,7 +55,7 @@ def serve(
 ) -> int:
     """Run the stub until SIGINT/SIGTERM (or stdin closing, if asked); return an exit code."""
     logging.basicConfig(level=logging.WARNING, format="loadspec stub: %(levelname)s %(message)s")
-    sock = bind(config.host, config.port)
+    sock = bind(config.host, config.port, config.allow_hosts)
     dispatcher = Dispatcher(config)
     front = _uvicorn if config.server is ServerKind.UVICORN else _wire
     started = False
