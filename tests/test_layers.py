@@ -36,7 +36,14 @@ class Layer:
 LAYERS = (
     Layer(
         "core",
-        ("loadspec", "loadspec._lazy", "loadspec.errors", "loadspec.files", "loadspec.rows"),
+        (
+            "loadspec",
+            "loadspec._lazy",
+            "loadspec.errors",
+            "loadspec.files",
+            "loadspec.rows",
+            "loadspec.security",
+        ),
         never=(*HTTP, *HEAVY, "yaml"),
     ),
     Layer(

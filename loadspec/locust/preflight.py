@@ -13,7 +13,7 @@ from loadspec.files import check_output
 from loadspec.inputs.credentials import Credentials
 from loadspec.inputs.targets import preflight_hosts
 from loadspec.language.names import needed_variables
-from loadspec.runtime.compiled import CompiledSpec
+from loadspec.runtime.compiled import CompiledSpec, CompiledStep
 from loadspec.verdicts.baseline import load_baseline
 from loadspec.verdicts.thresholds import check_rows
 from loadspec.webhooks.defaults import SECRET_ENV
@@ -26,6 +26,7 @@ __all__ = [
     "known_rows",
     "preflight",
     "refuse",
+    "row_spellings",
 ]
 
 # Locust's report options, and the files each makes (`ending.py` writes them again at the end).
@@ -55,7 +56,7 @@ def preflight(settings: RunSettings, specs: Iterable[CompiledSpec]) -> None:
     """Thresholds name rows the specs make; the baseline reads; every run variable the specs
     need has a value (`ConfigError` otherwise)."""
     specs = list(specs)
-    check_rows(settings.thresholds, known_rows(specs))
+    check_rows(settings.thresholds, known_rows(specs), row_spellings(specs))
     refusal = settings.inputs.variables.refusal(
         {c.spec.path: needed_variables(c.spec) for c in specs}
     )
@@ -82,15 +83,30 @@ def known_rows(specs: Iterable[CompiledSpec]) -> set[str]:
     for compiled in specs:
         if compiled.prerequisites:
             rows.add(f"SETUP {compiled.rerun_row}")
-        for step in (s.step for s in compiled.prerequisites + compiled.test_request):
+        for compiled_step in compiled.prerequisites + compiled.test_request:
+            step = compiled_step.step
             if step.wait is not None or step.poll is not None:
                 rows.add(f"WAIT {step.id}")
             if step.method is None or step.path is None:
                 continue
-            rows |= {step.name, step.path}
+            path = compiled_step.name.split(" ", 1)[1]
+            rows |= {compiled_step.name, path}
             if step.poll is not None:
-                rows |= {f"{step.name} (poll)", f"{step.path} (poll)"}
+                rows |= {f"{compiled_step.name} (poll)", f"{path} (poll)"}
     return rows
+
+
+def row_spellings(specs: Iterable[CompiledSpec]) -> dict[str, str]:
+    """Other spellings of request rows (a step's path template, an operation with or without
+    its base path) -> the row's name, for "did you mean"."""
+    spellings: dict[str, str] = {}
+    for compiled in specs:
+        for step in compiled.prerequisites + compiled.test_request:
+            for other in step.other_names:
+                spellings.setdefault(other, step.name)
+                if step.step.poll is not None:
+                    spellings.setdefault(f"{other} (poll)", f"{step.name} (poll)")
+    return spellings
 
 
 def check_targets(options: Any, settings: RunSettings, specs: Iterable[CompiledSpec]) -> None:
@@ -117,7 +133,7 @@ def check_targets(options: Any, settings: RunSettings, specs: Iterable[CompiledS
         targets.append(("--fallback-host", settings.fallback_host))
     preflight_hosts(targets, settings.allowed)
     check_webhook_secret(host, settings, specs)
-    _check_credentials(host, Credentials.configured(settings.inputs.tokens), specs)
+    _check_credentials(host, settings.credentials(), specs)
 
 
 def check_webhook_secret(host: str, settings: RunSettings, specs: Iterable[CompiledSpec]) -> None:
@@ -139,18 +155,34 @@ def check_webhook_secret(host: str, settings: RunSettings, specs: Iterable[Compi
 
 
 def _check_credentials(host: str, tokens: Credentials, specs: Iterable[CompiledSpec]) -> None:
-    kinds = {
-        step.step.token
-        for compiled in specs
-        for step in compiled.prerequisites + compiled.test_request
-        if step.step.token is not None and step.step.method is not None
-    }
-    missing = sorted(m for kind in kinds if (m := tokens.missing(kind)) is not None)
+    """Every credential a step sends is set: one line per missing one, naming the first spec
+    and step that needs it, the scheme or token type and its variable."""
+    missing: dict[str, list[str]] = {}
+    for compiled in specs:
+        for step in compiled.prerequisites + compiled.test_request:
+            why = missing_credential(tokens, step)
+            if why is not None:
+                where = f"{compiled.spec.path}:{step.step.line}: step {step.step.id}"
+                missing.setdefault(why, []).append(where)
     if missing:
         raise ConfigError(
             "\n".join(
-                f"loadspec: {host}: a spec {m} (the development token is for the embedded "
-                "gateway only)"
-                for m in missing
+                f"loadspec: {host}: {where[0]}{_more(len(where) - 1)} {why} (the development "
+                "token is for the embedded gateway only)"
+                for why, where in sorted(missing.items())
             )
         )
+
+
+def missing_credential(tokens: Credentials, step: CompiledStep) -> str | None:
+    """What credential `step` needs and `tokens` lacks, or None."""
+    if step.step.method is None:
+        return None
+    if step.security is not None:
+        sent = tokens.for_security(step.security, step.step.token)
+        return f"({step.name}) {sent}" if isinstance(sent, str) else None
+    return None if step.step.token is None else tokens.missing(step.step.token)
+
+
+def _more(count: int) -> str:
+    return f" (and {count} more step{'s' if count > 1 else ''})" if count else ""
