@@ -14,7 +14,7 @@ import yaml
 
 from loadspec.contract.bundle import RefBases, bundle
 from loadspec.contract.locate import forget_lookups
-from loadspec.contract.security import operation_security, security_schemes
+from loadspec.contract.security import declares_security, operation_security, security_schemes
 from loadspec.errors import ContractError, did_you_mean
 from loadspec.files import FileRefused, read_regular
 from loadspec.security import Security
@@ -328,6 +328,7 @@ def _build_routes(contract: Contract) -> tuple[tuple[_Route, ...], tuple[str, ..
     routes: list[_Route] = []
     notes: list[str] = []
     schemes = security_schemes(contract.raw)
+    declared = declares_security(contract.raw)
     for key, item in contract.raw.get("paths", {}).items():
         if not isinstance(item, Mapping):
             notes.append(f"path {key!r} is {_kind(item)}, not a path item; ignored")
@@ -335,7 +336,7 @@ def _build_routes(contract: Contract) -> tuple[tuple[_Route, ...], tuple[str, ..
         full = _normalise(f"{contract.base_path}/{key}")
         methods = _operations_of(contract, full, str(key), item, notes)
         for method, operation in methods.items():
-            security = operation_security(contract.raw, operation.raw, schemes)
+            security = operation_security(contract.raw, operation.raw, schemes, declared)
             methods[method] = replace(operation, security=security)
         segments = tuple(_compile_segment(s) for s in _segments(full))
         routes.append(_Route(segments, full, methods))

@@ -8,7 +8,7 @@ from typing import Any
 
 from loadspec.security import KeyPlace, SchemeKind, Security, SecurityScheme
 
-__all__ = ["operation_security", "security_schemes"]
+__all__ = ["declares_security", "operation_security", "security_schemes"]
 
 _BEARER_TYPES = frozenset({"oauth2", "openIdConnect"})
 
@@ -26,13 +26,29 @@ def security_schemes(document: Mapping[str, Any]) -> dict[str, SecurityScheme | 
     return found
 
 
+def declares_security(document: Mapping[str, Any]) -> bool:
+    """Whether the document says what any request needs: a `security` key at the top or on
+    an operation (a contract that only lists schemes says nothing of who needs them)."""
+    if "security" in document:
+        return True
+    paths = document.get("paths")
+    items = paths.values() if isinstance(paths, Mapping) else ()
+    return any(
+        isinstance(item, Mapping)
+        and any(isinstance(op, Mapping) and "security" in op for op in item.values())
+        for item in items
+    )
+
+
 def operation_security(
     document: Mapping[str, Any],
     operation: Mapping[str, Any],
     schemes: Mapping[str, SecurityScheme | str],
+    declared: bool = True,
 ) -> Security | None:
-    """What `operation` requires; None when the document declares no scheme at all."""
-    if not schemes:
+    """What `operation` requires; None when the document declares no scheme at all, or
+    never says (`declared`, `declares_security`) which request needs one."""
+    if not schemes or not declared:
         return None
     required = operation.get("security", document.get("security", []))
     if not isinstance(required, list):

@@ -186,6 +186,13 @@ class Credentials:
         return text
 
     @property
+    def variables(self) -> frozenset[str]:
+        """The variables that have a value (`LOADSPEC_TOKEN_STAFF`, `LOADSPEC_CREDENTIAL_API_KEY`),
+        however given (a configuration's token counts as its variable)."""
+        tokens = {env_name(TOKEN_PREFIX, name) for name in self.tokens}
+        return frozenset(tokens | {env_name(CREDENTIAL_PREFIX, name) for name in self.schemes})
+
+    @property
     def secrets(self) -> tuple[str, ...]:
         """Every token and secret, and a basic secret's password alone, for masking (the
         mask finds their base64 forms itself)."""
