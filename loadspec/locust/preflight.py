@@ -13,7 +13,8 @@ from loadspec.files import check_output
 from loadspec.inputs.credentials import Credentials
 from loadspec.inputs.targets import preflight_hosts
 from loadspec.language.names import needed_variables
-from loadspec.runtime.compiled import CompiledSpec, CompiledStep
+from loadspec.runtime.compiled import CompiledSpec
+from loadspec.runtime.needs import missing_credentials
 from loadspec.verdicts.baseline import load_baseline
 from loadspec.verdicts.thresholds import check_rows
 from loadspec.webhooks.defaults import SECRET_ENV
@@ -155,34 +156,12 @@ def check_webhook_secret(host: str, settings: RunSettings, specs: Iterable[Compi
 
 
 def _check_credentials(host: str, tokens: Credentials, specs: Iterable[CompiledSpec]) -> None:
-    """Every credential a step sends is set: one line per missing one, naming the first spec
-    and step that needs it, the scheme or token type and its variable."""
-    missing: dict[str, list[str]] = {}
-    for compiled in specs:
-        for step in compiled.prerequisites + compiled.test_request:
-            why = missing_credential(tokens, step)
-            if why is not None:
-                where = f"{compiled.spec.path}:{step.step.line}: step {step.step.id}"
-                missing.setdefault(why, []).append(where)
+    """Every credential a step sends is set (`ConfigError` naming each missing one)."""
+    missing = missing_credentials(specs, tokens)
     if missing:
         raise ConfigError(
             "\n".join(
-                f"loadspec: {host}: {where[0]}{_more(len(where) - 1)} {why} (the development "
-                "token is for the embedded gateway only)"
-                for why, where in sorted(missing.items())
+                f"loadspec: {host}: {line} (the development token is for the embedded gateway only)"
+                for line in missing
             )
         )
-
-
-def missing_credential(tokens: Credentials, step: CompiledStep) -> str | None:
-    """What credential `step` needs and `tokens` lacks, or None."""
-    if step.step.method is None:
-        return None
-    if step.security is not None:
-        sent = tokens.for_security(step.security, step.step.token)
-        return f"({step.name}) {sent}" if isinstance(sent, str) else None
-    return None if step.step.token is None else tokens.missing(step.step.token)
-
-
-def _more(count: int) -> str:
-    return f" (and {count} more step{'s' if count > 1 else ''})" if count else ""
