@@ -110,8 +110,10 @@ class KnownOperation:
         security: what its requests carry; None when the contract declares no scheme at all
             (the spec's own token then decides, as for a step without a contract).
         aliases: other spellings of it (with or without the base path), for did-you-mean.
+        base_path: the contract's base path when the step's path carries it, else "".
     """
 
     name: str
     security: Security | None = None
     aliases: tuple[str, ...] = ()
+    base_path: str = ""

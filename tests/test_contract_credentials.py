@@ -282,3 +282,35 @@ def test_a_near_miss_token_type_is_warned_about() -> None:
         "token type 'staf' is none of the authors' (did you mean 'staff'?); it is sent from "
         "LOADSPEC_TOKEN_STAF"
     ]
+
+
+# --- base paths ---------------------------------------------------------------------------
+
+
+def test_a_spec_may_carry_the_servers_path_but_not_twice() -> None:
+    """`/api/v3/pet/1` matches the contract (row `GET /api/v3/pet/{petId}`); with a --host
+    that ends with /api/v3 too, the run is refused before it sends `/api/v3/api/v3/...`."""
+    from loadspec.locust.preflight import check_base_paths  # noqa: PLC0415
+
+    text = (
+        f'---\nendpoint: "GET /api/v3/pet/{{petId}}"\nswagger: {PETSTORE / "openapi.yaml"}\n'
+        "---\n# T\n## Test Request\n```yaml\nsteps:\n  - id: main_request\n    method: GET\n"
+        "    path: /api/v3/pet/1\n```\n"
+    )
+    result = load_text(text, SPECS / "inline.md", CheckOptions())
+    assert result.ok and result.problems == (), result.problems
+    spec = result.unwrap()
+    compiled = compile_spec(spec, spec_operations([spec], None).known(spec))
+    assert compiled.test_request[0].name == "GET /api/v3/pet/{petId}"
+    check_base_paths("http://127.0.0.1:8080/", [compiled])
+    check_base_paths("http://127.0.0.1:8080/api/v3", compiled_specs())
+    with pytest.raises(ConfigError, match=r"inline.md:\d+: step main_request: its path "):
+        check_base_paths("http://127.0.0.1:8080/api/v3/", [compiled])
+
+
+def test_messages_use_the_contracts_own_word_for_its_base_path(petstore: Contract) -> None:
+    """OpenAPI 3 says "servers path" (Swagger 2 says "basePath", tests/test_contract.py)."""
+    assert petstore.why_not_found("GET", "/pets/{x}") == (
+        "none of its 4 paths (under its servers path /api/v3, which may be left out) matches; "
+        "did you mean GET /pet/{petId}?"
+    )

@@ -196,12 +196,16 @@ class Contract:
         return f"{message}; did you mean {hint}?" if hint else message
 
     def _suggest(self, path: str) -> str | None:
-        # Parameter names differ between specs and contracts; compare paths by their shape only.
-        by_shape = {_shape(r.path): r for r in self._routes}
+        # Parameter names differ between specs and contracts; compare paths by their shape only,
+        # spelt as the spec spells them: with the base path, or without it.
+        base = self.base_path
+        bare = bool(base) and _segments(path)[: len(_segments(base))] != _segments(base)
+        by_shape = {_shape(r.path.removeprefix(base) if bare else r.path): r for r in self._routes}
         close = did_you_mean(_shape(_normalise(path)), by_shape)
         if close is None:
             return None
-        return f"{'|'.join(by_shape[close].methods)} {by_shape[close].path}"
+        route = by_shape[close]
+        return f"{'|'.join(route.methods)} {route.path.removeprefix(base) if bare else route.path}"
 
     def _all_matches(self, path: str) -> Iterator[tuple[_Route, tuple[int, ...]]]:
         """Routes for `path` as given, then for `path` under the base path."""

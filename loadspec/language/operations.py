@@ -90,7 +90,8 @@ def known_operation(operation: Operation, step: Step) -> KnownOperation:
     name = operation.name_for(step.path or "")
     spellings = (operation.name, f"{operation.method} {operation.path}")
     aliases = tuple(dict.fromkeys(a for a in spellings if a != name))
-    return KnownOperation(name, operation.security, aliases)
+    carried = operation.base_path if name != operation.name else ""
+    return KnownOperation(name, operation.security, aliases, carried)
 
 
 def _contracts(

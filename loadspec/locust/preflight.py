@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 from loadspec.config.settings import RunSettings
 from loadspec.errors import ConfigError, ExitCode
@@ -21,6 +22,7 @@ from loadspec.webhooks.defaults import SECRET_ENV
 from loadspec.webhooks.signing import Scheme
 
 __all__ = [
+    "check_base_paths",
     "check_outputs",
     "check_targets",
     "check_webhook_secret",
@@ -133,8 +135,25 @@ def check_targets(options: Any, settings: RunSettings, specs: Iterable[CompiledS
     if settings.fallback_host:
         targets.append(("--fallback-host", settings.fallback_host))
     preflight_hosts(targets, settings.allowed)
+    check_base_paths(host, specs)
     check_webhook_secret(host, settings, specs)
     _check_credentials(host, settings.credentials(), specs)
+
+
+def check_base_paths(host: str, specs: Iterable[CompiledSpec]) -> None:
+    """The contract's base path is given once: in the host, or in the specs' paths
+    (`ConfigError` for a step whose path repeats the base path the host ends with)."""
+    prefix = "/" + urlsplit(host).path.strip("/")
+    for compiled in specs:
+        for step in compiled.prerequisites + compiled.test_request:
+            base = step.base_path
+            if base and prefix.endswith(base):
+                raise ConfigError(
+                    f"{compiled.spec.path}:{step.step.line}: step {step.step.id}: its path "
+                    f"{step.step.path} starts with {base}, and so does --host {host}: the "
+                    f"request would go to {base}{base}/...; give the base path once (drop it "
+                    "from the host or from the specs' paths)"
+                )
 
 
 def check_webhook_secret(host: str, settings: RunSettings, specs: Iterable[CompiledSpec]) -> None:

@@ -49,6 +49,7 @@ class CompiledStep:
             credentials (the spec names no token for it; `Step.token_named`).
         other_names: spellings of its row that are not its name (the path template, the
             operation with or without its base path): thresholds naming one are told `name`.
+        base_path: its contract's base path, when its path carries it.
     """
 
     step: Step
@@ -70,6 +71,7 @@ class CompiledStep:
     json_body: bool = True
     security: Security | None = None
     other_names: tuple[str, ...] = ()
+    base_path: str = ""
 
     @property
     def sends(self) -> bool:
@@ -146,6 +148,7 @@ def compile_step(step: Step, operation: KnownOperation | None = None) -> Compile
         json_body=step.content_type == "json",
         security=None if operation is None or step.token_named else operation.security,
         other_names=_other_names(step, operation),
+        base_path=operation.base_path if operation is not None else "",
     )
 
 
