@@ -17,6 +17,7 @@ from loadspec.inputs.credentials import Credentials, Sent
 from loadspec.language import CheckOptions, SpecResult, load_specs, load_text
 from loadspec.language.model import Spec, TokenType
 from loadspec.language.operations import spec_operations
+from loadspec.locust.preflight import check_base_paths, known_rows, row_spellings
 from loadspec.runtime.compiled import CompiledSpec, compile_spec
 from loadspec.runtime.engine import SpecRunner
 from loadspec.runtime.needs import missing_credentials
@@ -204,7 +205,6 @@ def test_rows_are_named_by_the_contract_operation() -> None:
 def test_a_threshold_on_the_operation_works_and_the_template_is_told_it(tmp_path: Path) -> None:
     """`GET /pet/{petId}` is a row; `GET /pet/{{pet_id}}` and the base-path spelling are not,
     and each is told the row's name."""
-    from loadspec.locust.preflight import known_rows, row_spellings
 
     specs = compiled_specs()
     rows, spellings = known_rows(specs), row_spellings(specs)
@@ -290,8 +290,6 @@ def test_a_near_miss_token_type_is_warned_about() -> None:
 def test_a_spec_may_carry_the_servers_path_but_not_twice() -> None:
     """`/api/v3/pet/1` matches the contract (row `GET /api/v3/pet/{petId}`); with a --host
     that ends with /api/v3 too, the run is refused before it sends `/api/v3/api/v3/...`."""
-    from loadspec.locust.preflight import check_base_paths  # noqa: PLC0415
-
     text = (
         f'---\nendpoint: "GET /api/v3/pet/{{petId}}"\nswagger: {PETSTORE / "openapi.yaml"}\n'
         "---\n# T\n## Test Request\n```yaml\nsteps:\n  - id: main_request\n    method: GET\n"
