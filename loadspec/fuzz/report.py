@@ -106,8 +106,7 @@ def plan_lines(plan: FuzzPlan, unusable: Mapping[Path, Mapping[str, str]]) -> It
         for target in contract.targets:
             why = unusable.get(contract.contract.path, {}).get(target.label)
             state = f"NOT USABLE: {why}" if why else "ok"
-            token = _credential(target)
-            yield f"  {target.name}  [token {token}] {state}"
+            yield f"  {target.name}  [{_credential(target)}] {state}"
             for key, value in {**target.pins.parameters, **target.pins.headers}.items():
                 yield f"{_INDENT}pins {key} = {value!r}"
     yield from excluded_lines(plan.excluded)
@@ -126,4 +125,4 @@ def _credential(target: FuzzTarget) -> str:
             " + ".join(s.name for s in alt) or "none" for alt in target.security.alternatives
         ]
         return "schemes " + (" | ".join(alternatives) or "none")
-    return target.token.value if target.token else "none"
+    return f"token {target.token.value if target.token else 'none'}"
