@@ -13,6 +13,7 @@ import pytest
 
 from loadspec.contract.lookup import Contract, load_contract
 from loadspec.errors import ConfigError
+from loadspec.inputs.api_validation import load_api_validation_config
 from loadspec.inputs.credentials import Credentials, Sent
 from loadspec.language import CheckOptions, SpecResult, load_specs, load_text
 from loadspec.language.model import Spec, TokenType
@@ -312,3 +313,23 @@ def test_messages_use_the_contracts_own_word_for_its_base_path(petstore: Contrac
         "none of its 4 paths (under its servers path /api/v3, which may be left out) matches; "
         "did you mean GET /pet/{petId}?"
     )
+
+
+def test_the_authors_configuration_gives_scheme_secrets_too(tmp_path: Path) -> None:
+    """A `tokens` entry named like a scheme is its secret; the variable wins; URLs are no
+    credential; every secret is masked."""
+    (tmp_path / "tokens.json").write_text(
+        '{"tokens": {"staff": "staff-token-1", "api_key": "from-config-key",'
+        ' "petstore_auth": "from-config-oauth", "admin_url": "https://x.invalid/a"}}'
+    )
+    config = load_api_validation_config(tmp_path)
+    env = {"LOADSPEC_CREDENTIAL_PETSTORE_AUTH": PETSTORE_AUTH}
+    credentials = Credentials.configured(config.tokens, env)
+    assert credentials.schemes == {
+        "staff": "staff-token-1",
+        "api_key": "from-config-key",
+        "petstore_auth": PETSTORE_AUTH,
+    }
+    assert "https://x.invalid/a" not in credentials.secrets
+    assert {"from-config-key", PETSTORE_AUTH, "staff-token-1"} <= set(credentials.secrets)
+    assert "LOADSPEC_CREDENTIAL_API_KEY" in credentials.variables
