@@ -70,7 +70,7 @@ def contract_of(tmp_path: Path, doc: Any, name: str = "c.json") -> Contract:
 
 
 def test_swagger2_paths_are_joined_to_base_path(tmp_path: Path) -> None:
-    """Swagger 2.0 paths are relative to `basePath`; specs name the full path."""
+    """Swagger 2.0 paths are relative to `basePath`; a spec names them with it or without."""
     contract = contract_of(tmp_path, swagger2({"/channels": {"post": op("createChannel")}}))
     assert contract.version is ContractVersion.SWAGGER2
     assert contract.base_path == "/business/communication"
@@ -84,7 +84,12 @@ def test_swagger2_paths_are_joined_to_base_path(tmp_path: Path) -> None:
     )
     assert found.contract == contract.path
     assert found.raw is contract.raw["paths"]["/channels"]["post"]
-    assert contract.find_operation("POST", "/channels") is None
+    assert contract.find_operation("POST", "/channels") == found
+    assert found.name == "POST /channels"
+    assert found.name_for("/business/communication/channels") == (
+        "POST /business/communication/channels"
+    )
+    assert found.name_for("/channels") == "POST /channels"
 
 
 @pytest.mark.parametrize("base", [None, "/", "", "business/communication/"])
@@ -255,14 +260,12 @@ def test_why_not_found_explains_each_kind_of_miss(sessions: Contract) -> None:
     assert sessions.why_not_found("DELETE", f"{base}/sessions/{{uid}}") == (
         "the path is there but not for DELETE; it has GET, POST, PUT"
     )
-    assert sessions.why_not_found("POST", "/sessions/typing") == (
-        "none of its 4 paths matches; did you mean "
-        f"POST {base}/sessions/typing (paths are relative to basePath {base})?"
-    )
+    assert sessions.why_not_found("POST", "/sessions/typing") is None
+    under = f"4 paths (under its basePath {base}, which may be left out)"
     assert sessions.why_not_found("POST", f"{base}/sesions/typing") == (
-        f"none of its 4 paths matches; did you mean POST {base}/sessions/typing?"
+        f"none of its {under} matches; did you mean POST {base}/sessions/typing?"
     )
-    assert sessions.why_not_found("GET", "/v3/unrelated") == "none of its 4 paths matches"
+    assert sessions.why_not_found("GET", "/v3/unrelated") == f"none of its {under} matches"
 
 
 # --- bad files -----------------------------------------------------------------------------

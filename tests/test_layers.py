@@ -36,7 +36,14 @@ class Layer:
 LAYERS = (
     Layer(
         "core",
-        ("loadspec", "loadspec._lazy", "loadspec.errors", "loadspec.files", "loadspec.rows"),
+        (
+            "loadspec",
+            "loadspec._lazy",
+            "loadspec.errors",
+            "loadspec.files",
+            "loadspec.rows",
+            "loadspec.security",
+        ),
         never=(*HTTP, *HEAVY, "yaml"),
     ),
     Layer(
@@ -207,7 +214,7 @@ LAYERS = (
             "loadspec.check.plan",
             "loadspec.check.report",
         ),
-        ours=("core", "model", "spec loading", "contract", "reports"),
+        ours=("core", "model", "spec loading", "contract", "reports", "runtime"),
         never=(*HTTP, *HEAVY, "flask"),
     ),
     Layer(
@@ -249,6 +256,7 @@ LAYERS = (
             "fuzz",
             "check",
             "check runner",
+            "runtime",
             "stub launcher",
             "stub server",
             "config",

@@ -16,12 +16,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from loadspec.check.outcome import Reason, SpecCheck, Status
+from loadspec.contract.bundle import RefBases
+from loadspec.files import SpecFiles
 from loadspec.language import SpecResult
 from loadspec.language.model import HttpMethod, Spec
 from loadspec.language.model import Status as SpecStatus
 from loadspec.language.names import needed_variables
+from loadspec.language.operations import SpecOperations, spec_operations
+from loadspec.runtime.compiled import CompiledSpec, compile_spec
 
-__all__ = ["CheckPlan", "PlannedSpec", "Selection", "domain_of", "plan_check"]
+__all__ = [
+    "CheckPlan",
+    "Compiled",
+    "PlannedSpec",
+    "Selection",
+    "compile_specs",
+    "domain_of",
+    "plan_check",
+]
 
 MissingCredential = Callable[[Spec], "str | None"]
 """Why a spec cannot send a credential it needs (which variable to set), or None."""
@@ -78,6 +90,28 @@ class CheckPlan:
     def to_run(self) -> tuple[PlannedSpec, ...]:
         """The specs whose requests are sent."""
         return tuple(p for p in self.specs if p.runs)
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """The readable specs compiled with their contracts' operations (rows, credentials).
+
+    Attributes:
+        specs: spec file -> its compiled steps.
+        operations: each step's contract operation, for sending and for judging replies.
+    """
+
+    specs: Mapping[Path, CompiledSpec]
+    operations: SpecOperations
+
+
+def compile_specs(
+    results: Iterable[SpecResult], root: Path | None, bases: RefBases, files: SpecFiles
+) -> Compiled:
+    """Every spec that reads without errors, compiled as a load run compiles it."""
+    specs = [r.spec for r in results if r.spec is not None and not r.errors]
+    operations = spec_operations(specs, root, bases, files)
+    return Compiled({s.path: compile_spec(s, operations.known(s)) for s in specs}, operations)
 
 
 def domain_of(spec: Spec) -> str:

@@ -21,21 +21,20 @@ from locust.contrib.fasthttp import FastHttpUser
 from locust.env import Environment
 
 from loadspec.check.outcome import Reason, SpecCheck, Status, StepCheck, judge_reply, worst
-from loadspec.check.plan import CheckPlan, PlannedSpec, domain_of
+from loadspec.check.plan import CheckPlan, Compiled, PlannedSpec, domain_of
 from loadspec.config.settings import RunSettings
 from loadspec.contract.conformance import Finding, ResponseChecker
 from loadspec.inputs.credentials import Credentials
 from loadspec.inputs.masking import Masker, masker
 from loadspec.inputs.targets import Origins, preflight_hosts
 from loadspec.language.model import TokenType
-from loadspec.locust.contract_checks import step_checkers
 from loadspec.locust.pacing import Pacer
 from loadspec.locust.preflight import check_served, check_webhook_secret
 from loadspec.locust.transport import FastHttpTransport
 from loadspec.locust.users import prepare_client
 from loadspec.rows import RowKind
 from loadspec.runtime.calls import Call, Failure, Reply
-from loadspec.runtime.compiled import CompiledSpec, compile_spec
+from loadspec.runtime.compiled import CompiledSpec
 from loadspec.runtime.engine import Callbacks, Judge, SpecRunner
 from loadspec.stub import StubServer
 from loadspec.webhooks import CallbackBox, Listener
@@ -67,24 +66,33 @@ class CheckTarget:
     webhook_url: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class CheckRun:
+    """What a check runs: the plan, the specs compiled, the settings and credentials."""
+
+    plan: CheckPlan
+    compiled: Compiled
+    settings: RunSettings
+    credentials: Credentials = field(repr=False)
+
+    @property
+    def running(self) -> list[CompiledSpec]:
+        """The compiled specs whose requests are sent."""
+        return [self.compiled.specs[p.spec.path] for p in self.plan.to_run]
+
+
 def check_all(
-    plan: CheckPlan,
-    settings: RunSettings,
-    host: str | None,
-    credentials: Credentials,
-    *,
-    progress: Progress,
-    say: Callable[[str], None],
+    run: CheckRun, host: str | None, *, progress: Progress, say: Callable[[str], None]
 ) -> tuple[list[SpecCheck], str]:
     """The plan run at `host` (None: the embedded gateway, started for it), with a webhook
     listener when a spec waits for callbacks; the outcomes and where they ran."""
-    specs = [compile_spec(p.spec) for p in plan.to_run]
+    settings, credentials, specs = run.settings, run.credentials, run.running
     with contextlib.ExitStack() as stack:
         url, where, secret = stack.enter_context(_target(settings, host, credentials, specs))
         box, webhook_url = stack.enter_context(_listener(settings, specs, secret))
         target = CheckTarget(url, credentials, box, webhook_url)
-        say(f"checking {len(plan.to_run)} of {len(plan.specs)} spec(s) at {where}")
-        return run_checks(plan, settings, target, progress), where
+        say(f"checking {len(run.plan.to_run)} of {len(run.plan.specs)} spec(s) at {where}")
+        return run_checks(run, target, progress), where
 
 
 @contextlib.contextmanager
@@ -136,15 +144,15 @@ def _listener(
         listener.stop()
 
 
-def run_checks(
-    plan: CheckPlan, settings: RunSettings, target: CheckTarget, progress: Progress
-) -> list[SpecCheck]:
-    """Every spec of `plan` checked (the ones with a verdict already keep it), in plan order."""
+def run_checks(run: CheckRun, target: CheckTarget, progress: Progress) -> list[SpecCheck]:
+    """Every spec of the plan checked (the ones with a verdict already keep it), in order."""
+    plan, settings, compiled = run.plan, run.settings, run.compiled.specs
     running = plan.to_run
-    compiled = {p.spec.path: compile_spec(p.spec) for p in running}
-    checkers, _, _ = step_checkers(
-        list(compiled.values()), settings.root, settings.inputs.ref_bases, settings.files
-    )
+    bases = settings.inputs.ref_bases
+    checkers = {
+        path: {key: ResponseChecker.for_operation(op, bases) for key, op in steps.items()}
+        for path, steps in run.compiled.operations.steps.items()
+    }
     pacer = Pacer(settings.inputs.rate_limit) if settings.inputs.rate_limit else None
     environment = Environment()
     user_class = type(

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from loadspec.check.outcome import SpecCheck, Status
-from loadspec.check.plan import CheckPlan, Selection, plan_check
+from loadspec.check.plan import CheckPlan, Compiled, Selection, compile_specs, plan_check
 from loadspec.check.report import (
     CheckReport,
     baseline_regressions,
@@ -27,9 +27,10 @@ from loadspec.check.report import (
 from loadspec.cli.common import check_options
 from loadspec.config.settings import RunSettings
 from loadspec.errors import ConfigError, ExitCode
-from loadspec.inputs.credentials import Credentials, token_env
+from loadspec.inputs.credentials import Credentials
 from loadspec.language import load_specs
 from loadspec.language.model import Spec, TokenType
+from loadspec.runtime.needs import missing_credentials
 
 __all__ = ["run"]
 
@@ -54,14 +55,19 @@ def run(settings: RunSettings) -> int:
         settings.include_skipped,
         bool(settings["include_delete"]),
     )
-    missing = (lambda spec: _missing_credential(spec, credentials)) if host else None
-    plan = plan_check(results, selection, settings.variables, missing)
+    compiled = compile_specs(results, settings.root, settings.inputs.ref_bases, settings.files)
+
+    def missing(spec: Spec) -> str | None:
+        lines = missing_credentials([compiled.specs[spec.path]], credentials)
+        return lines[0].split(": ", 1)[-1] if lines else None
+
+    plan = plan_check(results, selection, settings.variables, missing if host else None)
     if settings["dry_run"]:
         return _dry_run(plan, host, refusal)
     baseline = load_check_baseline(settings.baseline) if settings.baseline else None
     fail_on = Status(str(settings["fail_on"] or "fail").upper())
     started = time.monotonic()
-    outcomes, where = _run(plan, settings, host, credentials)
+    outcomes, where = _run(plan, compiled, settings, host, credentials)
     report = CheckReport(outcomes, where, (time.monotonic() - started) * 1000, fail_on)
     if baseline is not None:
         regressions = baseline_regressions(outcomes, baseline, fail_on)
@@ -73,29 +79,26 @@ def run(settings: RunSettings) -> int:
 
 
 def _credentials(host: str | None, settings: RunSettings) -> Credentials:
+    credentials = settings.credentials()
     if host:
-        return Credentials.configured(settings.inputs.tokens)
+        return credentials
     from loadspec.stub.config import DEFAULT_TOKEN
 
     # The embedded gateway's development token, for it alone (no host: nothing else is sent to).
-    return Credentials.configured({TokenType.STAFF: DEFAULT_TOKEN, **settings.inputs.tokens})
-
-
-def _missing_credential(spec: Spec, credentials: Credentials) -> str | None:
-    kinds = sorted({s.token for s in spec.steps if s.token is not None and s.method is not None})
-    missing = [kind for kind in kinds if credentials.authorization(kind) is None]
-    if not missing:
-        return None
-    names = ", ".join(token_env(kind) for kind in missing)
-    return f"no {', '.join(k.value for k in missing)} token: set {names}"
+    return credentials.with_token(TokenType.STAFF, DEFAULT_TOKEN)
 
 
 def _run(
-    plan: CheckPlan, settings: RunSettings, host: str | None, credentials: Credentials
+    plan: CheckPlan,
+    compiled: Compiled,
+    settings: RunSettings,
+    host: str | None,
+    credentials: Credentials,
 ) -> tuple[list[SpecCheck], str]:
-    from loadspec.check.run import check_all
+    from loadspec.check.run import CheckRun, check_all
 
-    return check_all(plan, settings, host, credentials, progress=_progress, say=_err)
+    run = CheckRun(plan, compiled, settings, credentials)
+    return check_all(run, host, progress=_progress, say=_err)
 
 
 def _progress(done: int, total: int, outcome: SpecCheck) -> None:

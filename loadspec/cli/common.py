@@ -10,6 +10,10 @@ __all__ = ["check_options"]
 
 
 def check_options(settings: RunSettings) -> CheckOptions:
-    """CheckOptions from --root, --allow-path and the known run variables (declared ones too)."""
+    """CheckOptions from --root, --allow-path, the known run variables (declared ones too) and
+    the credentials given."""
     known = settings.inputs.variables.for_checks(SOURCE_CONFIG_NAMES)
-    return CheckOptions(variables=known, root=settings.root, files=settings.files)
+    given = settings.credentials().variables
+    return CheckOptions(
+        variables=known, root=settings.root, files=settings.files, credentials=given
+    )

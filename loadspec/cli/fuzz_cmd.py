@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +17,6 @@ from loadspec.fuzz.report import excluded_lines, plan_lines, summary_lines
 from loadspec.inputs.api_validation import RateLimit
 from loadspec.inputs.targets import AllowList, preflight_hosts
 from loadspec.language import SpecResult, load_specs
-from loadspec.language.model import TokenType
 from loadspec.language.names import needed_variables
 
 __all__ = ["run"]
@@ -29,7 +28,7 @@ def run(settings: RunSettings) -> int:
     url: str | None = settings["url"] or settings.inputs.host
     if url:
         settings.allowed.check("--url", url)
-    credentials = _credentials(url, settings.inputs.tokens)
+    credentials = _credentials(url, settings)
     inputs = settings.inputs.variables
     results = load_specs(list(settings.specs), check_options(settings))
     options = PlanOptions(
@@ -94,11 +93,11 @@ def _fuzz(settings: RunSettings, url: str | None, plan: FuzzPlan, credentials: C
     return ExitCode.FAILED if result.failed else ExitCode.OK
 
 
-def _credentials(url: str | None, tokens: Mapping[TokenType, str]) -> Credentials:
+def _credentials(url: str | None, settings: RunSettings) -> Credentials:
     # The embedded gateway gets a fresh token of its own: nothing to configure, nothing to leak.
     if not url:
         return Credentials.single(secrets.token_urlsafe(18))
-    return Credentials.configured(tokens)
+    return settings.credentials()
 
 
 def _rate_limit(limit: RateLimit | None) -> str | None:

@@ -173,13 +173,25 @@ _TARGET = (
     Option(
         "LOADSPEC_TOKEN_<TYPE>",
         "the token of each type a spec sends: STAFF, DIRECTORY, CLIENT, APP, ADMIN, BUSINESS, "
-        "INTERNAL, OPERATOR",
+        "INTERNAL, OPERATOR, or any other name a spec gives",
         RUNS,
         Kind.ENV,
         group="target",
         secret=True,
         config=False,
         variable="LOADSPEC_TOKEN_<TYPE>",
+    ),
+    Option(
+        "LOADSPEC_CREDENTIAL_<SCHEME>",
+        "the secret of a contract's security scheme (its name upper-cased, other characters "
+        "as _): a bearer token (HTTP bearer, OAuth2, OpenID Connect), user:password (HTTP "
+        "basic) or an API key; sent where the operation's security names it",
+        RUNS,
+        Kind.ENV,
+        group="target",
+        secret=True,
+        config=False,
+        variable="LOADSPEC_CREDENTIAL_<SCHEME>",
     ),
 )
 

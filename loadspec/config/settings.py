@@ -26,6 +26,7 @@ from loadspec.inputs.api_validation import (
     RateLimit,
     load_api_validation_config,
 )
+from loadspec.inputs.credentials import Credentials
 from loadspec.inputs.targets import AllowList
 from loadspec.inputs.variables import RunVariables, collect_variables
 from loadspec.language.model import TokenType
@@ -85,7 +86,8 @@ class RunInputs:
         variables: run variables (values and names declared without one).
         host: the configuration's baseUrl: the host when --host (--url) is not given.
         fallback_host: the configuration's fallbackUrl.
-        tokens: the configuration's tokens (LOADSPEC_TOKEN_<TYPE> wins over them).
+        tokens: the configuration's tokens, by type or scheme name (LOADSPEC_TOKEN_<TYPE> and
+            LOADSPEC_CREDENTIAL_<SCHEME> win over them; `RunSettings.credentials`).
         rate_limit: the configuration's rateLimit, the run's pacing.
         ref_bases: where the contracts' published `$ref`s are read from.
     """
@@ -139,6 +141,12 @@ class RunSettings:
     def __getitem__(self, name: str) -> Any:
         """One option's parsed value by field (None when the command does not take it)."""
         return self.values.get(name)
+
+    def credentials(self, environ: Mapping[str, str] | None = None) -> Credentials:
+        """The run's credentials: the configuration's tokens, with every
+        `LOADSPEC_TOKEN_<TYPE>` and `LOADSPEC_CREDENTIAL_<SCHEME>` over them. The one
+        builder load runs, fuzz and check all call."""
+        return Credentials.configured(self.inputs.tokens, environ)
 
     @property
     def include_skipped(self) -> bool:

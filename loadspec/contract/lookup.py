@@ -6,7 +6,7 @@ import enum
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +14,10 @@ import yaml
 
 from loadspec.contract.bundle import RefBases, bundle
 from loadspec.contract.locate import forget_lookups
+from loadspec.contract.security import declares_security, operation_security, security_schemes
 from loadspec.errors import ContractError, did_you_mean
 from loadspec.files import FileRefused, read_regular
+from loadspec.security import Security
 
 __all__ = [
     "Contract",
@@ -56,6 +58,9 @@ class Operation:
         operation_id: the contract's `operationId`, if it has one.
         raw: the operation object as the contract holds it.
         contract: the contract file this operation came from.
+        security: what its requests carry (its `security`, else the document's); None when
+            the contract declares no security scheme at all.
+        base_path: the contract's base path (`Contract.base_path`).
     """
 
     method: str
@@ -64,6 +69,20 @@ class Operation:
     operation_id: str | None
     raw: Mapping[str, Any] = field(compare=False, repr=False)
     contract: Path
+    security: Security | None = field(default=None, compare=False, repr=False)
+    base_path: str = ""
+
+    @property
+    def name(self) -> str:
+        """Method and path as the contract's `paths` names it: `GET /pet/{petId}`."""
+        return f"{self.method} {_normalise(self.contract_path)}"
+
+    def name_for(self, path: str) -> str:
+        """Its name as a step that sends `path` spells it: with the base path if the path
+        carries it (`POST /business/communication/channels`), else without (`GET /pet/{petId}`)."""
+        if self.base_path and len(_segments(path)) == len(_segments(self.path)):
+            return f"{self.method} {self.path}"
+        return self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,16 +159,22 @@ class Contract:
         raw, unresolved = bundle(data, path, bases or RefBases())
         return cls(path, version, base_path, raw, notes + base_notes, unresolved)
 
+    @property
+    def base_path_term(self) -> str:
+        """The contract's own word for its base path: `basePath` (Swagger 2) or `servers path`."""
+        return "basePath" if self.version is ContractVersion.SWAGGER2 else "servers path"
+
     def operations(self) -> Iterator[Operation]:
         """Every operation, in the order the contract lists them."""
         for route in self._routes:
             yield from route.methods.values()
 
     def find_operation(self, method: str, path: str) -> Operation | None:
-        """The most specific operation for `METHOD /path`, or None."""
+        """The most specific operation for `METHOD /path`, or None; the path may carry the
+        base path or leave it out (a host that ends with it)."""
         wanted = method.strip().upper()
         best: tuple[tuple[int, ...], Operation] | None = None
-        for route, score in self._matches(path):
+        for route, score in self._all_matches(path):
             operation = route.methods.get(wanted)
             if operation is not None and (best is None or score > best[0]):
                 best = (score, operation)
@@ -160,23 +185,34 @@ class Contract:
         wanted = method.strip().upper()
         if self.find_operation(wanted, path):
             return None
-        allowed = sorted({m for route, _ in self._matches(path) for m in route.methods})
+        allowed = sorted({m for route, _ in self._all_matches(path) for m in route.methods})
         if allowed:
             return f"the path is there but not for {wanted}; it has {', '.join(allowed)}"
-        message = f"none of its {len(self._routes)} paths matches"
-        hint = self._suggest(wanted, path)
+        count = f"{len(self._routes)} paths"
+        if self.base_path:
+            count += f" (under its {self.base_path_term} {self.base_path}, which may be left out)"
+        message = f"none of its {count} matches"
+        hint = self._suggest(path)
         return f"{message}; did you mean {hint}?" if hint else message
 
-    def _suggest(self, method: str, path: str) -> str | None:
+    def _suggest(self, path: str) -> str | None:
+        # Parameter names differ between specs and contracts; compare paths by their shape only,
+        # spelt as the spec spells them: with the base path, or without it.
         base = self.base_path
-        if base and not path.startswith(base) and self.find_operation(method, base + path):
-            return f"{method} {base}{path} (paths are relative to basePath {base})"
-        # Parameter names differ between specs and contracts; compare paths by their shape only.
-        by_shape = {_shape(r.path): r for r in self._routes}
+        bare = bool(base) and _segments(path)[: len(_segments(base))] != _segments(base)
+        by_shape = {_shape(r.path.removeprefix(base) if bare else r.path): r for r in self._routes}
         close = did_you_mean(_shape(_normalise(path)), by_shape)
         if close is None:
             return None
-        return f"{'|'.join(by_shape[close].methods)} {by_shape[close].path}"
+        route = by_shape[close]
+        return f"{'|'.join(route.methods)} {route.path.removeprefix(base) if bare else route.path}"
+
+    def _all_matches(self, path: str) -> Iterator[tuple[_Route, tuple[int, ...]]]:
+        """Routes for `path` as given, then for `path` under the base path."""
+        yield from self._matches(path)
+        base = self.base_path
+        if base and _segments(path)[: len(_segments(base))] != _segments(base):
+            yield from self._matches(base + _normalise(path))
 
     def _matches(self, path: str) -> Iterator[tuple[_Route, tuple[int, ...]]]:
         wanted = _segments(path)
@@ -295,19 +331,24 @@ def _expand_server_variables(url: str, server: Mapping[str, Any]) -> str:
 def _build_routes(contract: Contract) -> tuple[tuple[_Route, ...], tuple[str, ...]]:
     routes: list[_Route] = []
     notes: list[str] = []
+    schemes = security_schemes(contract.raw)
+    declared = declares_security(contract.raw)
     for key, item in contract.raw.get("paths", {}).items():
         if not isinstance(item, Mapping):
             notes.append(f"path {key!r} is {_kind(item)}, not a path item; ignored")
             continue
         full = _normalise(f"{contract.base_path}/{key}")
-        methods = _operations_of(contract.path, full, str(key), item, notes)
+        methods = _operations_of(contract, full, str(key), item, notes)
+        for method, operation in methods.items():
+            security = operation_security(contract.raw, operation.raw, schemes, declared)
+            methods[method] = replace(operation, security=security)
         segments = tuple(_compile_segment(s) for s in _segments(full))
         routes.append(_Route(segments, full, methods))
     return tuple(routes), tuple(notes)
 
 
 def _operations_of(
-    source: Path, full: str, key: str, item: Mapping[str, Any], notes: list[str]
+    contract: Contract, full: str, key: str, item: Mapping[str, Any], notes: list[str]
 ) -> dict[str, Operation]:
     methods: dict[str, Operation] = {}
     # Path items also hold `parameters`, `summary`, `$ref` and `x-` keys: only methods count.
@@ -319,8 +360,9 @@ def _operations_of(
             continue
         op_id = raw.get("operationId")
         method = str(name).upper()
+        op_id = op_id if isinstance(op_id, str) else None
         methods[method] = Operation(
-            method, full, key, op_id if isinstance(op_id, str) else None, raw, source
+            method, full, key, op_id, raw, contract.path, base_path=contract.base_path
         )
     return methods
 

@@ -27,7 +27,7 @@ from loadspec.fuzz.collect import Collector, Progress
 from loadspec.fuzz.document import MARK, for_schemathesis
 from loadspec.fuzz.plan import ContractPlan, FuzzPlan, FuzzTarget, shown
 from loadspec.fuzz.results import ContractResult, FuzzResult, OperationResult
-from loadspec.inputs.credentials import Credentials
+from loadspec.inputs.credentials import Credentials, Sent
 from loadspec.inputs.masking import Masker
 
 __all__ = ["FuzzError", "FuzzSettings", "known_checks", "run_fuzz", "unusable"]
@@ -146,7 +146,10 @@ def _in_plan_order(
 
 
 def _base_url(plan: ContractPlan, settings: FuzzSettings) -> str:
-    return settings.base_url.rstrip("/") + plan.contract.base_path
+    """The URL its `paths` keys join: the target and the contract's base path, unless the
+    target already ends with it (`--url https://api.example.com/v1`)."""
+    url, base = settings.base_url.rstrip("/"), plan.contract.base_path
+    return url if base and url.endswith(base) else url + base
 
 
 def _load(plan: ContractPlan, settings: FuzzSettings) -> BaseSchema:
@@ -185,21 +188,34 @@ def _config(plan: ContractPlan, settings: FuzzSettings) -> dict[str, Any]:
 
 def _operation_config(target: FuzzTarget, settings: FuzzSettings) -> dict[str, Any] | None:
     headers = dict(target.pins.headers)
-    authorization = settings.credentials.authorization(target.token) if target.token else None
-    if authorization is not None:
-        headers["Authorization"] = authorization
+    parameters = dict(target.pins.parameters)
+    sent = _credentials(target, settings.credentials)
+    headers.update(sent.headers)
+    parameters.update({f"query.{name}": value for name, value in sent.params.items()})
+    if sent.cookies:
+        headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in sent.cookies.items())
+    authorized = bool(sent.headers or sent.params or sent.cookies)
     config: dict[str, Any] = {}
     if headers:
         config["headers"] = headers
-    if authorization is not None:
+    if authorized:
         # The run sends its own credential: a case schemathesis generates without it (or with
         # a broken one) still goes out authorized, and its acceptance would be a false
         # `negative_data_rejection` failure. Missing auth stays tested by `ignored_auth`.
         config["generation"] = {"with-security-parameters": False}
-    if target.pins.parameters:
-        config["parameters"] = dict(target.pins.parameters)
+    if parameters:
+        config["parameters"] = parameters
     # `include-name` is schemathesis' label, `METHOD /path`: one key, so method AND path.
     return {"include-name": target.label, **config} if config else None
+
+
+def _credentials(target: FuzzTarget, credentials: Credentials) -> Sent:
+    """What its requests carry: the contract's schemes (as in load runs), or its token."""
+    if target.security is not None:
+        sent = credentials.for_security(target.security, target.token)
+        return Sent() if isinstance(sent, str) else sent  # the plan left out what cannot be sent
+    authorization = credentials.authorization(target.token) if target.token else None
+    return Sent(headers={"Authorization": authorization}) if authorization else Sent()
 
 
 def _broken(schema: BaseSchema) -> dict[str, str]:

@@ -24,6 +24,7 @@ from loadspec.fuzz.pins import Pins, pins_for
 from loadspec.inputs.credentials import Credentials
 from loadspec.language import SpecResult
 from loadspec.language.model import Spec, TokenType
+from loadspec.security import Security
 
 __all__ = [
     "ContractPlan",
@@ -51,14 +52,18 @@ class FuzzTarget:
     Attributes:
         operation: the contract's operation.
         specs: the spec files that name it; the first decides the token and the pins.
-        token: the credential type its requests carry (None: no `Authorization`).
+        token: the credential type its requests carry (None: no `Authorization`); with
+            `security`, the token a lone bearer scheme without a secret of its own takes.
         pins: values fixed from run variables.
+        security: the contract's security for it, when that decides what its requests carry
+            (the spec names no token for its main request), as in load runs.
     """
 
     operation: Operation
     specs: tuple[Path, ...]
     token: TokenType | None
     pins: Pins = field(default_factory=Pins)
+    security: Security | None = None
 
     @property
     def label(self) -> str:
@@ -228,10 +233,16 @@ def _checked_target(
         )
     step = spec.main_request
     token = _token(spec)
-    if token is not None and (missing := options.credentials.missing(token)):
+    security = operation.security if step is not None and not step.token_named else None
+    if security is not None:
+        sent = options.credentials.for_security(security, token)
+        if isinstance(sent, str):
+            named = operation.name_for(spec.endpoint.route)
+            return Excluded(spec.path, str(spec.endpoint), f"{named} {sent}")
+    elif token is not None and (missing := options.credentials.missing(token)):
         return Excluded(spec.path, str(spec.endpoint), missing)
     pins = pins_for(step, contract, operation, options.variables)
-    return FuzzTarget(operation, (spec.path,), token, pins), contract
+    return FuzzTarget(operation, (spec.path,), token, pins, security), contract
 
 
 def _operation(spec: Spec, options: PlanOptions) -> tuple[Contract, Operation] | str:

@@ -6,7 +6,7 @@ import textwrap
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from loadspec.fuzz.plan import Excluded, FuzzPlan, shown
+from loadspec.fuzz.plan import Excluded, FuzzPlan, FuzzTarget, shown
 from loadspec.fuzz.results import Finding, FuzzResult, OperationResult, Outcome
 
 __all__ = ["excluded_lines", "plan_lines", "summary_lines"]
@@ -106,8 +106,7 @@ def plan_lines(plan: FuzzPlan, unusable: Mapping[Path, Mapping[str, str]]) -> It
         for target in contract.targets:
             why = unusable.get(contract.contract.path, {}).get(target.label)
             state = f"NOT USABLE: {why}" if why else "ok"
-            token = target.token.value if target.token else "none"
-            yield f"  {target.name}  [token {token}] {state}"
+            yield f"  {target.name}  [{_credential(target)}] {state}"
             for key, value in {**target.pins.parameters, **target.pins.headers}.items():
                 yield f"{_INDENT}pins {key} = {value!r}"
     yield from excluded_lines(plan.excluded)
@@ -117,3 +116,13 @@ def _indented(text: str, level: int = 1) -> Iterator[str]:
     prefix = _INDENT * level
     for line in text.splitlines() or [""]:
         yield textwrap.indent(line, prefix) if line else ""
+
+
+def _credential(target: FuzzTarget) -> str:
+    """What a `--dry-run` says its requests carry."""
+    if target.security is not None:
+        alternatives = [
+            " + ".join(s.name for s in alt) or "none" for alt in target.security.alternatives
+        ]
+        return "schemes " + (" | ".join(alternatives) or "none")
+    return f"token {target.token.value if target.token else 'none'}"

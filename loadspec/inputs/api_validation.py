@@ -2,7 +2,8 @@
 
 Their tool (`api-validation/src/core/config/index.js`) deep-merges `config/default.json` and
 `config/tokens.json`. loadspec reads the same files unchanged: `baseUrl` and `fallbackUrl` are
-the host and the fallback host, `tokens` the credentials by their type names, `params` run
+the host and the fallback host, `tokens` the credentials by their type names (each also the
+secret of a contract's security scheme of that name), `params` run
 variables (an empty value or the example file's `your-...-here` declares a name without a
 value), and `rateLimit` the default pacing. Other keys (`swaggerPath`, `options`, `ai`...) are
 theirs and ignored.
@@ -79,7 +80,7 @@ class ApiValidationConfig:
         source: the folder or file it was read from.
         base_url: `baseUrl`, the API root the specs' paths are joined to.
         fallback_url: `fallbackUrl`, for `useFallback` / `useFallbackApi` steps.
-        tokens: token type -> token, placeholders left out.
+        tokens: token type (or scheme) name -> token, placeholders and URLs left out.
         params: run variables that have a value.
         declared: params declared without a value (empty, or a `your-...` placeholder).
         params_file: the file the params came from, for messages.
@@ -206,17 +207,16 @@ def _tokens(section: Mapping[str, Any], where: str) -> dict[TokenType, str]:
             continue
         if not isinstance(value, str):
             raise ApiValidationError(f"{where}: tokens.{name} must be text, not {_kind(value)}")
-        kind = _token_type(str(name))
-        if kind is not None and value.strip() and not _is_placeholder_token(value):
-            tokens[kind] = value.strip()
+        # Any name is a token type (and a scheme's secret); their file also holds other
+        # entries (e.g. `admin_url`): a URL is not a credential.
+        if _is_url(str(name), value) or not value.strip() or _is_placeholder_token(value):
+            continue
+        tokens[TokenType(str(name).strip().lower())] = value.strip()
     return tokens
 
 
-def _token_type(name: str) -> TokenType | None:
-    try:
-        return TokenType(name)
-    except ValueError:
-        return None  # their file also holds other entries (e.g. `admin_url`): not a credential
+def _is_url(name: str, value: str) -> bool:
+    return name.lower().endswith("_url") or "://" in value
 
 
 def _is_placeholder_token(value: str) -> bool:

@@ -29,7 +29,7 @@ FRONT_KEYS = frozenset({
     "endpoint", "domain", "tags", "swagger", "status", "skipReason", "savedAt", "verifiedAt",
     "timesReused", "tokens", "useFallbackApi", "expectedOutcome", "expectedOutcomeReason",
     "requiresTestData", "testDataDescription", "skip_reason", "weight", "prerequisitesScope",
-    "testRequestSteps", "prerequisitesRerunOn", "thinkTime", "pacing", "rate", "data",
+    "testRequestSteps", "prerequisitesRerunOn", "thinkTime", "pacing", "rate", "data", "token",
 })  # fmt: skip
 # Where the source system's authors write why a spec is skipped, most explicit first; the
 # summary's "User-approved skip:" line is read by the loader, in its place in this order.
@@ -70,6 +70,7 @@ class _Builder(StepReader):
             self.error((), f"front matter must be a mapping of keys, found {kind_of(front)}")
             return None
         endpoint = self.endpoint(front)
+        self.spec_default_token(front)
         prerequisites = self.steps(PREREQUISITES)
         mode = self.test_request_steps(front)
         test_request, unrun = self.split_test_request(self.steps(TEST_REQUEST), mode)
@@ -167,8 +168,16 @@ class _Builder(StepReader):
 
     def tokens(self, value: Any) -> tuple[TokenType, ...]:
         names = self.text_list(("tokens",), value)
-        found = (self.enum(("tokens", i), n, TokenType, "token type") for i, n in enumerate(names))
+        found = (self.token(("tokens", i), n) for i, n in enumerate(names))
         return tuple(t for t in found if t is not None)
+
+    def spec_default_token(self, front: Mapping[str, Any]) -> None:
+        """Front `token:` (ours) is every step's without one; `tokens: []` means none."""
+        if "token" in front:
+            self.spec_token = self.token(("token",), front["token"])
+            self.spec_names_token = True
+        elif front.get("tokens", None) == []:
+            self.spec_token, self.spec_names_token = None, True
 
     def rerun_on(self, value: Any) -> tuple[int, ...]:
         codes = value if isinstance(value, list) else [value]

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from loadspec.contract.locate import resolve_contract_path
-from loadspec.contract.lookup import ContractError, load_contract
+from loadspec.contract.lookup import Contract, ContractError, load_contract
 from loadspec.errors import Severity, did_you_mean
 from loadspec.files import FileRefused, SpecFiles
 from loadspec.language.loader import RawSpec
 from loadspec.language.model import Spec, Step
+from loadspec.language.operations import find_step_operation
 from loadspec.language.sourcemap import Location
+from loadspec.security import SchemeKind
 from loadspec.templating.render import (
     BUILTINS,
     SOURCE_CONFIG_NAMES,
@@ -43,12 +45,16 @@ class CheckOptions:
         contracts: whether to open contract files at all.
         files: where the files a spec names may be (None: the spec trees of the paths read,
             or `root`; `loadspec.files.SpecFiles`).
+        credentials: the credential variables that have a value (`LOADSPEC_CREDENTIAL_API_KEY`);
+            a step whose contract requires a scheme none of them gives is warned about (None:
+            credentials are not checked).
     """
 
     variables: frozenset[str] = field(default_factory=frozenset)
     root: Path | None = None
     contracts: bool = True
     files: SpecFiles | None = None
+    credentials: frozenset[str] | None = None
 
 
 def check_spec(spec: Spec, raw: RawSpec, options: CheckOptions) -> None:
@@ -57,7 +63,7 @@ def check_spec(spec: Spec, raw: RawSpec, options: CheckOptions) -> None:
     _check_main_request(spec, raw)
     if options.contracts:
         files = options.files or SpecFiles.of([spec.path], options.root)
-        _check_contract(spec, raw, options.root, files)
+        _check_contract(spec, raw, options, files)
 
 
 def _check_templates(spec: Spec, raw: RawSpec, variables: frozenset[str]) -> None:
@@ -194,7 +200,8 @@ def _same_path(step_path: str, endpoint_path: str) -> bool:
     )
 
 
-def _check_contract(spec: Spec, raw: RawSpec, root: Path | None, files: SpecFiles) -> None:
+def _check_contract(spec: Spec, raw: RawSpec, options: CheckOptions, files: SpecFiles) -> None:
+    root = options.root
     if not spec.swagger:
         return
     try:
@@ -220,3 +227,30 @@ def _check_contract(spec: Spec, raw: RawSpec, root: Path | None, files: SpecFile
     why = contract.why_not_found(method, route)  # None when the operation is there
     if why is not None:
         raw.problem(("endpoint",), f"endpoint {spec.endpoint} is not in {spec.swagger}: {why}")
+    if options.credentials is not None:
+        _check_credentials(spec, raw, contract, options.credentials)
+
+
+def _check_credentials(spec: Spec, raw: RawSpec, contract: Contract, given: frozenset[str]) -> None:
+    """A step whose operation's security no given credential meets is warned about."""
+    for step in spec.steps:
+        operation = None if step.token_named else find_step_operation([contract], step)
+        security = operation.security if operation is not None else None
+        if operation is None or security is None or security.anonymous:
+            continue
+        if any(alt and all(s.variable in given for s in alt) for alt in security.alternatives):
+            continue
+        first = security.alternatives[0] if security.alternatives else ()
+        if len(first) == 1 and first[0].kind is SchemeKind.BEARER:
+            continue  # a bearer scheme takes the step's token (staff), as before
+        needed = " or ".join(
+            " and ".join(f"{s}: set {s.variable}" for s in alt if s.variable not in given)
+            for alt in security.alternatives
+        )
+        raw.problem(
+            step.location,
+            f"step {step.id}: {operation.name_for(step.path or '')} needs "
+            f"{needed or 'a credential it cannot be sent'}"
+            + (f" ({'; '.join(security.unusable)})" if security.unusable else ""),
+            Severity.WARNING,
+        )

@@ -6,11 +6,12 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from loadspec.language.sourcemap import SourceMap
 
 __all__ = [
+    "AUTHORS_TOKEN_TYPES",
     "DEFAULT_STATUSES",
     "DataMode",
     "DataScope",
@@ -75,22 +76,41 @@ class Status(enum.StrEnum):
 DEFAULT_STATUSES = frozenset({Status.VERIFIED, Status.PENDING, Status.SUCCESS, Status.PASS})
 
 
-class TokenType(enum.StrEnum):
-    """The kinds of credentials a step can send (the authors' tool's type names)."""
+@dataclass(frozen=True, slots=True, order=True)
+class TokenType:
+    """A kind of credential a step sends, by name: the authors' (`staff`, `directory`...) or
+    any other (`apikey`); its token is `LOADSPEC_TOKEN_<NAME>`.
 
-    STAFF = "staff"
-    DIRECTORY = "directory"
-    CLIENT = "client"
-    APP = "app"
-    ADMIN = "admin"
-    BUSINESS = "business"
-    INTERNAL = "internal"
-    OPERATOR = "operator"
+    Attributes:
+        value: the name, lower case.
+    """
+
+    value: str
+    STAFF: ClassVar[TokenType]
+    DIRECTORY: ClassVar[TokenType]
+    CLIENT: ClassVar[TokenType]
+    APP: ClassVar[TokenType]
+    ADMIN: ClassVar[TokenType]
+    BUSINESS: ClassVar[TokenType]
+    INTERNAL: ClassVar[TokenType]
+    OPERATOR: ClassVar[TokenType]
 
     @property
     def scheme(self) -> str:
         """The Authorization scheme: admin/internal tokens use `Admin`, the rest `Bearer`."""
-        return "Admin" if self in (TokenType.ADMIN, TokenType.INTERNAL) else "Bearer"
+        return "Admin" if self.value in _ADMIN_TYPES else "Bearer"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_ADMIN_TYPES = frozenset({"admin", "internal"})
+AUTHORS_TOKEN_TYPES = (
+    "staff", "directory", "client", "app", "admin", "business", "internal", "operator"
+)  # fmt: skip
+"""The token types of the authors' tool; any other name is a type of its own."""
+for _name in AUTHORS_TOKEN_TYPES:
+    setattr(TokenType, _name.upper(), TokenType(_name))
 
 
 class PrerequisitesScope(enum.StrEnum):
@@ -205,6 +225,9 @@ class Step:
         body: JSON body (templates allowed in any string).
         headers: extra request headers.
         token: credential type to send; None sends no Authorization header.
+        token_named: the spec chose `token` (`token:` on the step or in the front matter, or
+            `tokens: []`); otherwise the contract's security for the step's operation decides
+            where it declares any, and `token` (staff) where it does not.
         extract: name -> JSONPath into the response body.
         expect: accepted outcome.
         on_fail: what a failure does to the iteration.
@@ -232,6 +255,7 @@ class Step:
     body: Any = None
     headers: Mapping[str, Any] = field(default_factory=dict)
     token: TokenType | None = TokenType.STAFF
+    token_named: bool = False
     extract: Mapping[str, str] = field(default_factory=dict)
     expect: Expect = Expect()
     on_fail: OnFail = OnFail.ABORT
@@ -335,7 +359,7 @@ class Spec:
         swagger: the contract file as written in the front matter.
         status: lifecycle status.
         skip_reason: why the spec is skipped, shown wherever it is.
-        tokens: credential types the spec needs.
+        tokens: credential types the spec needs (the authors' front matter, as written).
         use_fallback_api: every step goes to the fallback API host.
         weight: relative weight of this spec's user class under load.
         prerequisites_scope: prerequisites once per user, or every iteration.

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from loadspec.errors import did_you_mean
 from loadspec.files import MAX_UPLOAD_BYTES, SpecFiles
 from loadspec.language.loader import RawSpec
 from loadspec.language.model import (
+    AUTHORS_TOKEN_TYPES,
     Expect,
     FileField,
     HttpMethod,
@@ -20,6 +23,7 @@ from loadspec.language.model import (
 )
 from loadspec.language.sourcemap import Location
 from loadspec.language.values import ValueReader, kind_of, unknown
+from loadspec.security import TOKEN_PREFIX, env_name
 from loadspec.templating.extract import JsonPathSyntaxError, compile_jsonpath
 
 __all__ = ["STEP_KEYS", "StepReader"]
@@ -31,6 +35,7 @@ STEP_KEYS = frozenset({
 })  # fmt: skip
 _CONTENT_TYPES = frozenset({"json", "multipart", "form"})
 _NO_TOKEN = frozenset({"none", "anonymous"})
+_TOKEN_NAME = re.compile(r"[a-z][a-z0-9_-]*")
 _METHODS = {method.name: method for method in HttpMethod}
 _WAIT_KEYS = frozenset({"callback", "event", "timeout", "match"})
 _KEY_PATH = "$.data.uid"  # what the listener routes callbacks by: a match on it is the key
@@ -47,6 +52,9 @@ class StepReader(ValueReader):
         self.step_ids: dict[tuple[str | int, str], int] = {}
         self.folder = path.parent  # where file_fields paths start
         self.files = files
+        # The spec's own choice for steps without `token:` (front `token:`, or `tokens: []`).
+        self.spec_token: TokenType | None = TokenType.STAFF
+        self.spec_names_token = False
 
     def steps(self, section: str) -> tuple[Step, ...]:
         if section not in self.raw.blocks or section in self.raw.broken:
@@ -79,7 +87,8 @@ class StepReader(ValueReader):
             if key not in STEP_KEYS:
                 self.warn((*location, key), self.unknown_key("step key", key, STEP_KEYS))
         step_id = self.step_id(location, value.get("id"))
-        token = self.token(at("token"), value) if "token" in value else TokenType.STAFF
+        named = "token" in value or self.spec_names_token
+        token = self.token(at("token"), value["token"]) if "token" in value else self.spec_token
         wait = self.wait((*location, "wait"), value.get("wait"))
         method, path = self.request(location, value, is_wait=wait is not None)
         if step_id is None or (wait is None and (method is None or path is None)):
@@ -100,6 +109,7 @@ class StepReader(ValueReader):
             if "headers" in value
             else {},
             token=token,
+            token_named=named,
             extract=self.extract(at("extract"), get("extract")) if "extract" in value else {},
             expect=self.expect(at("expect"), get("expect")) if "expect" in value else Expect(),
             on_fail=self.enum(at("onFail"), get("onFail"), OnFail, "onFail") or OnFail.ABORT
@@ -195,11 +205,25 @@ class StepReader(ValueReader):
                 )
         return params
 
-    def token(self, location: Location, value: Mapping[str, Any]) -> TokenType | None:
-        raw = value["token"]
+    def token(self, location: Location, raw: Any) -> TokenType | None:
+        """A token type by name: the authors' or any other (`LOADSPEC_TOKEN_<NAME>`)."""
         if raw is None or raw is False or (isinstance(raw, str) and raw.lower() in _NO_TOKEN):
             return None
-        return self.enum(location, raw, TokenType, "token type")
+        name = raw.strip().lower() if isinstance(raw, str) else ""
+        if not _TOKEN_NAME.fullmatch(name):
+            self.error(
+                location,
+                f"token type must be a name (letters, digits, _ or -), or none; found {raw!r}",
+            )
+            return None
+        near = did_you_mean(name, AUTHORS_TOKEN_TYPES, cutoff=0.8)
+        if name not in AUTHORS_TOKEN_TYPES and near is not None:
+            self.warn(
+                location,
+                f"token type {name!r} is none of the authors' (did you mean {near!r}?); "
+                f"it is sent from {env_name(TOKEN_PREFIX, name)}",
+            )
+        return TokenType(name)
 
     def on_behalf_of(self, location: Location, value: Any, token: TokenType | None) -> str | None:
         """The `X-On-Behalf-Of` template: text as written; `true` the business uid."""
@@ -207,7 +231,7 @@ class StepReader(ValueReader):
             return None
         if value is not True:
             return self.text(location, value)
-        if token is not TokenType.DIRECTORY:
+        if token != TokenType.DIRECTORY:
             self.warn(
                 location,
                 "x_on_behalf_of: true sends X-On-Behalf-Of only with a directory token "

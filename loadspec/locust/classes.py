@@ -12,6 +12,8 @@ from typing import Any
 from loadspec.config.settings import RunSettings
 from loadspec.errors import ConfigError
 from loadspec.language import CheckOptions, load_specs
+from loadspec.language.model import Spec
+from loadspec.language.operations import SpecOperations, spec_operations
 from loadspec.locust.contract_checks import contract_checks
 from loadspec.locust.preflight import preflight
 from loadspec.locust.state import ProcessState
@@ -31,7 +33,7 @@ def user_classes(state: ProcessState, base: type[Any], task: Task) -> dict[str, 
     chosen = list(settings.specs)
     known = settings.inputs.variables.for_checks(SOURCE_CONFIG_NAMES) | set(settings.variables)
     options = CheckOptions(variables=known, contracts=False, files=settings.files)
-    classes: dict[str, type[Any]] = {}
+    runnable: list[Spec] = []
     invalid: list[str] = []
     for result in load_specs(chosen, options):
         shown = _shown(result.path)
@@ -55,9 +57,15 @@ def user_classes(state: ProcessState, base: type[Any], task: Task) -> dict[str, 
                 (logging.ERROR, f"loadspec: {shown} is invalid and left out of the run")
             )
         else:
-            user_class = _user_class(compile_spec(spec), settings, base, task)
-            classes[user_class.__name__] = user_class
+            runnable.append(spec)
     _refuse_invalid(state, invalid)
+    state.operations = operations = spec_operations(
+        runnable, settings.root, settings.inputs.ref_bases, settings.files
+    )
+    classes: dict[str, type[Any]] = {}
+    for spec in runnable:
+        user_class = _user_class(compile_spec(spec, operations.known(spec)), settings, base, task)
+        classes[user_class.__name__] = user_class
     if not classes:
         for _, note in state.notes:
             print(note, file=sys.stderr)
@@ -65,7 +73,7 @@ def user_classes(state: ProcessState, base: type[Any], task: Task) -> dict[str, 
     compiled = [c.compiled for c in classes.values()]
     preflight(settings, compiled)
     if settings.validate_responses > 0:
-        state.notes += attach_checks(settings, classes.values())
+        state.notes += attach_checks(settings, operations, classes.values())
     state.wait_events = frozenset(e for c in compiled for e in c.wait_events)
     return classes
 
@@ -81,16 +89,17 @@ def _refuse_invalid(state: ProcessState, invalid: list[str]) -> None:
         )
 
 
-def attach_checks(settings: RunSettings, classes: Iterable[type[Any]]) -> list[tuple[int, str]]:
+def attach_checks(
+    settings: RunSettings, operations: SpecOperations, classes: Iterable[type[Any]]
+) -> list[tuple[int, str]]:
     """Contract checks on every class, at --validate-responses' rate (`ConfigError` for a
     contract that cannot be read, unless --allow-invalid); lines to log about them."""
     classes = list(classes)
     checks, notes, unreadable = contract_checks(
         [c.compiled for c in classes],
-        settings.root,
+        operations,
         settings.validate_responses,
         settings.inputs.ref_bases,
-        settings.files,
     )
     if unreadable and not settings.allow_invalid:
         raise ConfigError(

@@ -16,7 +16,7 @@ from loadspec.errors import LoadspecError
 from loadspec.locust.classes import attach_checks
 from loadspec.locust.ending import verdict_of
 from loadspec.locust.options import WEB_UI_OPTIONS
-from loadspec.locust.preflight import check_webhook_secret, known_rows
+from loadspec.locust.preflight import check_webhook_secret, known_rows, row_spellings
 from loadspec.locust.split_stats import run_stats
 from loadspec.locust.state import ProcessState
 from loadspec.verdicts.thresholds import check_rows, evaluate
@@ -83,9 +83,10 @@ def start_form_problem(environment: Environment, state: ProcessState, form: Any)
             if option.dest in form:
                 setattr(given, option.dest, _form_value(option, form))
         candidate = state.run.with_options(given, WEB_UI_OPTIONS)
-        check_rows(candidate.thresholds, known_rows([c.compiled for c in specs]))
+        compiled = [c.compiled for c in specs]
+        check_rows(candidate.thresholds, known_rows(compiled), row_spellings(compiled))
         if candidate.validate_responses > 0 and not any(getattr(c, "checks", {}) for c in specs):
-            for level, line in attach_checks(candidate, specs):
+            for level, line in attach_checks(candidate, state.operations, specs):
                 _log.log(level, "%s", line)
     except LoadspecError as exc:
         return str(exc)

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 from loadspec.config.settings import RunSettings
 from loadspec.errors import ConfigError, ExitCode
@@ -14,6 +15,7 @@ from loadspec.inputs.credentials import Credentials
 from loadspec.inputs.targets import preflight_hosts
 from loadspec.language.names import needed_variables
 from loadspec.runtime.compiled import CompiledSpec
+from loadspec.runtime.needs import missing_credentials
 from loadspec.stub.served import serves
 from loadspec.verdicts.baseline import load_baseline
 from loadspec.verdicts.thresholds import check_rows
@@ -21,6 +23,7 @@ from loadspec.webhooks.defaults import SECRET_ENV
 from loadspec.webhooks.signing import Scheme
 
 __all__ = [
+    "check_base_paths",
     "check_outputs",
     "check_served",
     "check_targets",
@@ -28,6 +31,7 @@ __all__ = [
     "known_rows",
     "preflight",
     "refuse",
+    "row_spellings",
 ]
 
 # Locust's report options, and the files each makes (`ending.py` writes them again at the end).
@@ -57,7 +61,7 @@ def preflight(settings: RunSettings, specs: Iterable[CompiledSpec]) -> None:
     """Thresholds name rows the specs make; the baseline reads; every run variable the specs
     need has a value (`ConfigError` otherwise)."""
     specs = list(specs)
-    check_rows(settings.thresholds, known_rows(specs))
+    check_rows(settings.thresholds, known_rows(specs), row_spellings(specs))
     refusal = settings.inputs.variables.refusal(
         {c.spec.path: needed_variables(c.spec) for c in specs}
     )
@@ -84,15 +88,30 @@ def known_rows(specs: Iterable[CompiledSpec]) -> set[str]:
     for compiled in specs:
         if compiled.prerequisites:
             rows.add(f"SETUP {compiled.rerun_row}")
-        for step in (s.step for s in compiled.prerequisites + compiled.test_request):
+        for compiled_step in compiled.prerequisites + compiled.test_request:
+            step = compiled_step.step
             if step.wait is not None or step.poll is not None:
                 rows.add(f"WAIT {step.id}")
             if step.method is None or step.path is None:
                 continue
-            rows |= {step.name, step.path}
+            path = compiled_step.name.split(" ", 1)[1]
+            rows |= {compiled_step.name, path}
             if step.poll is not None:
-                rows |= {f"{step.name} (poll)", f"{step.path} (poll)"}
+                rows |= {f"{compiled_step.name} (poll)", f"{path} (poll)"}
     return rows
+
+
+def row_spellings(specs: Iterable[CompiledSpec]) -> dict[str, str]:
+    """Other spellings of request rows (a step's path template, an operation with or without
+    its base path) -> the row's name, for "did you mean"."""
+    spellings: dict[str, str] = {}
+    for compiled in specs:
+        for step in compiled.prerequisites + compiled.test_request:
+            for other in step.other_names:
+                spellings.setdefault(other, step.name)
+                if step.step.poll is not None:
+                    spellings.setdefault(f"{other} (poll)", f"{step.name} (poll)")
+    return spellings
 
 
 def check_targets(options: Any, settings: RunSettings, specs: Iterable[CompiledSpec]) -> None:
@@ -121,8 +140,25 @@ def check_targets(options: Any, settings: RunSettings, specs: Iterable[CompiledS
     if settings.fallback_host:
         targets.append(("--fallback-host", settings.fallback_host))
     preflight_hosts(targets, settings.allowed)
+    check_base_paths(host, specs)
     check_webhook_secret(host, settings, specs)
-    _check_credentials(host, Credentials.configured(settings.inputs.tokens), specs)
+    _check_credentials(host, settings.credentials(), specs)
+
+
+def check_base_paths(host: str, specs: Iterable[CompiledSpec]) -> None:
+    """The contract's base path is given once: in the host, or in the specs' paths
+    (`ConfigError` for a step whose path repeats the base path the host ends with)."""
+    prefix = "/" + urlsplit(host).path.strip("/")
+    for compiled in specs:
+        for step in compiled.prerequisites + compiled.test_request:
+            base = step.base_path
+            if base and prefix.endswith(base):
+                raise ConfigError(
+                    f"{compiled.spec.path}:{step.step.line}: step {step.step.id}: its path "
+                    f"{step.step.path} starts with {base}, and so does --host {host}: the "
+                    f"request would go to {base}{base}/...; give the base path once (drop it "
+                    "from the host or from the specs' paths)"
+                )
 
 
 def check_served(specs: Iterable[CompiledSpec]) -> None:
@@ -170,18 +206,12 @@ def check_webhook_secret(host: str, settings: RunSettings, specs: Iterable[Compi
 
 
 def _check_credentials(host: str, tokens: Credentials, specs: Iterable[CompiledSpec]) -> None:
-    kinds = {
-        step.step.token
-        for compiled in specs
-        for step in compiled.prerequisites + compiled.test_request
-        if step.step.token is not None and step.step.method is not None
-    }
-    missing = sorted(m for kind in kinds if (m := tokens.missing(kind)) is not None)
+    """Every credential a step sends is set (`ConfigError` naming each missing one)."""
+    missing = missing_credentials(specs, tokens)
     if missing:
         raise ConfigError(
             "\n".join(
-                f"loadspec: {host}: a spec {m} (the development token is for the embedded "
-                "gateway only)"
-                for m in missing
+                f"loadspec: {host}: {line} (the development token is for the embedded gateway only)"
+                for line in missing
             )
         )

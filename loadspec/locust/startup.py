@@ -77,7 +77,7 @@ def _started(environment: Environment, state: ProcessState, base: type[Any]) -> 
             user_class.checks = {}
     elif after.validate_responses != before.validate_responses:
         try:
-            for level, line in attach_checks(after, specs):
+            for level, line in attach_checks(after, state.operations, specs):
                 _log.log(level, "%s", line)
         except ConfigError as exc:
             _log.error("loadspec: %s", exc)
@@ -129,14 +129,16 @@ def _tokens(
 ) -> tuple[Credentials, Credentials | None]:
     from loadspec.stub.config import DEFAULT_TOKEN
 
-    inputs = state.run.inputs
-    tokens = Credentials.configured(inputs.tokens)
-    if inputs.host or (environment.host and not isinstance(environment.runner, WorkerRunner)):
+    settings = state.run
+    tokens = settings.credentials()
+    if settings.inputs.host or (
+        environment.host and not isinstance(environment.runner, WorkerRunner)
+    ):
         # A host is named: its tokens only, never the gateway's development one.
         return tokens, None
     # Without LOADSPEC_TOKEN_STAFF the embedded gateway's own dev token is used, and only
     # for it: `tokens_for` checks the host against the gateway's own address.
-    return tokens, Credentials.configured({TokenType.STAFF: DEFAULT_TOKEN, **inputs.tokens})
+    return tokens, tokens.with_token(TokenType.STAFF, DEFAULT_TOKEN)
 
 
 def _configured(environment: Environment, state: ProcessState) -> None:
@@ -154,7 +156,8 @@ def _start_gateway(environment: Environment, state: ProcessState, secret: str) -
     from loadspec.stub import StubServer
 
     assert state.gateway_tokens is not None
-    staff = state.gateway_tokens.tokens[TokenType.STAFF]
+    staff = state.gateway_tokens.token(TokenType.STAFF)
+    assert staff is not None
     gateway = state.gateway = StubServer(tokens=(staff,), secret=secret).start()
     environment.host = state.gateway_url = gateway.url
     _log.info(

@@ -20,6 +20,7 @@ from locust.env import Environment
 from loadspec.config.project import Project
 from loadspec.config.settings import RunSettings
 from loadspec.inputs.credentials import Credentials
+from loadspec.language.operations import SpecOperations
 from loadspec.locust.examples import FailureExamples
 from loadspec.webhooks import CallbackBox, Listener
 
@@ -44,6 +45,7 @@ class ProcessState:
         settings: the run's settings (the web UI's start form may change some at each start).
         notes: lines to log once Locust has set up logging: (level, text).
         wait_events: event types the loaded specs wait for.
+        operations: the contract operation of each step of the run's specs.
         tokens: credentials by type, for any host but the embedded gateway.
         gateway_tokens: the same with the embedded gateway's development token (None when a
             host was configured, so it can never be sent elsewhere).
@@ -67,6 +69,7 @@ class ProcessState:
     settings: RunSettings | None = None
     notes: list[tuple[int, str]] = field(default_factory=list)
     wait_events: frozenset[str | None] = frozenset()
+    operations: SpecOperations = field(default_factory=SpecOperations)
     tokens: Credentials = field(default_factory=Credentials)
     gateway_tokens: Credentials | None = None
     box: CallbackBox | None = None

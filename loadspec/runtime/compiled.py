@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from loadspec.language.model import Spec, Step
+from loadspec.security import KnownOperation, Security
 from loadspec.templating.extract import Extractor, JsonPath, compile_jsonpath
 from loadspec.templating.render import (
     Compiled,
@@ -38,9 +40,16 @@ class CompiledStep:
         method: the HTTP method's name ("GET" for a pure wait, which sends nothing).
         constant_headers: the headers (`x_on_behalf_of` included) contain no template, so a
             runner builds them, Authorization included, once.
-        name: the step's stats name (`Step.name`), kept: it is read on every request.
+        name: the step's stats row: its contract operation (`GET /pet/{petId}`) when a
+            contract knows it, else `Step.name` (method and path template); read on every
+            request.
         key: the step's `Step.key`, kept likewise.
         json_body: the body is sent as JSON (`contentType: json`).
+        security: what its operation's contract requires, when that decides the step's
+            credentials (the spec names no token for it; `Step.token_named`).
+        other_names: spellings of its row that are not its name (the path template, the
+            operation with or without its base path): thresholds naming one are told `name`.
+        base_path: its contract's base path, when its path carries it.
     """
 
     step: Step
@@ -60,6 +69,9 @@ class CompiledStep:
     name: str = ""
     key: str = ""
     json_body: bool = True
+    security: Security | None = None
+    other_names: tuple[str, ...] = ()
+    base_path: str = ""
 
     @property
     def sends(self) -> bool:
@@ -93,17 +105,23 @@ class CompiledSpec:
         return frozenset(s.step.wait.event for s in steps if s.step.wait is not None)
 
 
-def compile_spec(spec: Spec) -> CompiledSpec:
-    """Compile every step of `spec` (the spec must have validated without errors)."""
+def compile_spec(
+    spec: Spec, operations: Mapping[str, KnownOperation] | None = None
+) -> CompiledSpec:
+    """Compile every step of `spec` (the spec must have validated without errors).
+
+    `operations`: `Step.key` -> what its contract says of the operation it calls.
+    """
+    known = operations or {}
     return CompiledSpec(
         spec,
-        tuple(compile_step(s) for s in spec.prerequisites),
-        tuple(compile_step(s) for s in spec.test_request),
+        tuple(compile_step(s, known.get(s.key)) for s in spec.prerequisites),
+        tuple(compile_step(s, known.get(s.key)) for s in spec.test_request),
     )
 
 
-def compile_step(step: Step) -> CompiledStep:
-    """Compile one step."""
+def compile_step(step: Step, operation: KnownOperation | None = None) -> CompiledStep:
+    """Compile one step (`operation`: what its contract says, if one documents it)."""
     headers = compile_value(dict(step.headers), then=_header_texts)
     on_behalf_of = None if step.x_on_behalf_of is None else compile_value(step.x_on_behalf_of)
     return CompiledStep(
@@ -125,10 +143,20 @@ def compile_step(step: Step) -> CompiledStep:
         method=step.method.value if step.method else "GET",
         constant_headers=is_constant(headers)
         and (on_behalf_of is None or is_constant(on_behalf_of)),
-        name=step.name,
+        name=operation.name if operation is not None and step.method else step.name,
         key=step.key,
         json_body=step.content_type == "json",
+        security=None if operation is None or step.token_named else operation.security,
+        other_names=_other_names(step, operation),
+        base_path=operation.base_path if operation is not None else "",
     )
+
+
+def _other_names(step: Step, operation: KnownOperation | None) -> tuple[str, ...]:
+    if operation is None or step.method is None or step.path is None:
+        return ()
+    names = (step.name, step.path, *operation.aliases)
+    return tuple(dict.fromkeys(n for n in names if n != operation.name))
 
 
 def _header_texts(headers: dict[Any, Any]) -> dict[str, str]:

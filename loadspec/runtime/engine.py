@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from loadspec.errors import LoadspecError
 from loadspec.files import MAX_UPLOAD_BYTES, FileRefused, read_regular
-from loadspec.inputs.credentials import Credentials, token_env
+from loadspec.inputs.credentials import Credentials, Sent, token_env
 from loadspec.inputs.masking import Masker, mask, masker
 from loadspec.inputs.targets import Origins
 from loadspec.language.model import OnFail, PrerequisitesScope
@@ -107,6 +107,7 @@ class SpecRunner:
     _refused: bool = field(default=False, init=False)
     _refusals: int = field(default=0, init=False)
     _constant_headers: dict[str, Mapping[str, str]] = field(default_factory=dict, init=False)
+    _sent_auth: dict[str, Sent | str] = field(default_factory=dict, init=False)
 
     def iteration(self) -> bool:
         """One iteration; False when a step aborted it. Failures never raise."""
@@ -206,7 +207,7 @@ class SpecRunner:
         except (RenderError, _CannotSend) as exc:
             code = exc.code if isinstance(exc, _CannotSend) else "RENDER_ERROR"
             message = Failure(step, code, str(exc))
-            self.transport.record(step.method or RowKind.WAIT, step.name, 0.0, message)
+            self.transport.record(step.method or RowKind.WAIT, compiled.name, 0.0, message)
             return message
         if step.poll is not None:
             return self._poll(compiled, call, context)
@@ -225,12 +226,16 @@ class SpecRunner:
 
     def _call(self, compiled: CompiledStep, context: RenderContext) -> Call:
         step, json_body = compiled.step, compiled.json_body
+        auth = self._auth(compiled)
+        params = compiled.params(context)
+        if auth is not None and auth.params:
+            params = {**params, **auth.params}
         return Call(
             method=compiled.method,
             path=compiled.path(context),
             name=compiled.name,
-            params=compiled.params(context),
-            headers=self._headers(compiled, context),
+            params=params,
+            headers=self._headers(compiled, context, auth),
             json=compiled.body(context) if json_body else None,
             form=compiled.form(context) if compiled.form is not None and not json_body else None,
             files=self._files(compiled) if step.file_fields else None,
@@ -238,14 +243,31 @@ class SpecRunner:
             step=compiled.key,
         )
 
-    def _headers(self, compiled: CompiledStep, context: RenderContext) -> Mapping[str, str]:
-        """The step's headers, Authorization included; built once when they are constant."""
+    def _auth(self, compiled: CompiledStep) -> Sent | None:
+        """What the contract's security makes the step carry (None: its token decides)."""
+        if compiled.security is None:
+            return None
+        sent = self._sent_auth.get(compiled.key)
+        if sent is None:
+            found = self.tokens.for_security(compiled.security, compiled.step.token)
+            sent = self._sent_auth[compiled.key] = found
+        if isinstance(sent, str):
+            text = f"{compiled.name} (spec {self.spec.spec.path.name}) {sent}"
+            raise _CannotSend(text, "MISSING_CREDENTIAL")
+        return sent
+
+    def _headers(
+        self, compiled: CompiledStep, context: RenderContext, auth: Sent | None
+    ) -> Mapping[str, str]:
+        """The step's headers, credentials included; built once when they are constant."""
         step = compiled.step
         known = self._constant_headers.get(compiled.key) if compiled.constant_headers else None
         if known is not None:
             return known
         headers = dict(compiled.headers(context))  # a copy: a constant's value is shared
-        if step.token is not None:
+        if auth is not None:
+            _add_credentials(headers, auth)
+        elif step.token is not None:
             authorization = self.tokens.authorization(step.token)
             if authorization is None:
                 raise _CannotSend(
@@ -315,7 +337,7 @@ class SpecRunner:
         started = time.monotonic()
         deadline = started + poll.timeout_ms / 1000
         last: Any = None
-        poll_call = dataclasses.replace(call, name=f"{step.name} (poll)")
+        poll_call = dataclasses.replace(call, name=f"{compiled.name} (poll)")
         while True:
             holds = False
 
@@ -441,6 +463,21 @@ class _CannotSend(LoadspecError):
     def __init__(self, message: str, code: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+def _add_credentials(headers: dict[str, str], auth: Sent) -> None:
+    """The spec's own headers win; an apiKey cookie joins the cookies it sends."""
+    lower = {name.lower(): name for name in headers}
+    for name, value in auth.headers.items():
+        if name.lower() not in lower:
+            headers[name] = value
+    if auth.cookies:
+        cookies = "; ".join(f"{name}={value}" for name, value in auth.cookies.items())
+        given = lower.get("cookie")
+        if given is None:
+            headers["Cookie"] = cookies
+        else:
+            headers[given] = f"{headers[given]}; {cookies}"
 
 
 def _backoff(failures: int, longest: float = _MAX_BACKOFF_S) -> float:

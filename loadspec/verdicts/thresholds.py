@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from loadspec.errors import ConfigError, did_you_mean
@@ -133,12 +133,26 @@ def _value(text: str, metric: str, value: float, unit: str | None) -> float:
     return value * 1000 if unit == "s" else value
 
 
-def check_rows(thresholds: Iterable[Threshold], rows: Collection[str]) -> None:
-    """Every threshold's row is one the specs make (or an aggregate); `ConfigError` if not."""
+def check_rows(
+    thresholds: Iterable[Threshold],
+    rows: Collection[str],
+    spellings: Mapping[str, str] | None = None,
+) -> None:
+    """Every threshold's row is one the specs make (or an aggregate); `ConfigError` if not.
+
+    `spellings`: other names of a row (a step's path template, an operation with or without
+    its base path) -> its name, which the message then suggests.
+    """
     for threshold in thresholds:
         row = threshold.row
         if row is None or row in rows or row in AGGREGATES or row.startswith("CALLBACK "):
             continue
+        spelled = (spellings or {}).get(row)
+        if spelled is not None:
+            raise ConfigError(
+                f"--threshold {threshold.text!r}: no such row {row!r}: did you mean {spelled!r}? "
+                "(a request's row is named by its contract operation)"
+            )
         near = did_you_mean(row, rows, cutoff=0.6)
         named = sorted(r for r in rows if " " in r) or sorted(rows)
         hint = f": did you mean {near!r}?" if near else f" (rows: {', '.join(named)})"

@@ -137,7 +137,11 @@ def test_missing_token_is_named(
     monkeypatch.delenv("LOADSPEC_TOKEN_STAFF", raising=False)
     run = cli("fuzz", "specs/communication/", "--url", gateway.url, *FAST)
     assert run.code == 2
-    assert "needs a staff token: set LOADSPEC_TOKEN_STAFF" in run.err
+    # The contract declares a bearer scheme, which takes the staff token unless its own is set.
+    assert (
+        "GET /platform/v1/clients needs Bearer (http bearer): set LOADSPEC_CREDENTIAL_BEARER "
+        "or a staff token: set LOADSPEC_TOKEN_STAFF"
+    ) in run.err
 
 
 def test_unreachable_url_is_bad_input(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -35,7 +35,9 @@ class RecordingTransport:
         self.calls.append(call)
         base = self.fallback_url if call.use_fallback and self.fallback_url else self.base_url
         split = urlsplit(base)
-        path = call.path + (("?" + urlencode(call.params, doseq=True)) if call.params else "")
+        # A base URL's own path prefixes every call's (`--host https://api.example.com/v1`).
+        path = split.path.rstrip("/") + call.path
+        path += ("?" + urlencode(call.params, doseq=True)) if call.params else ""
         body = json.dumps(call.json).encode() if call.json is not None else None
         headers = dict(call.headers)
         if body is not None:
