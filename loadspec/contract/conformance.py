@@ -173,6 +173,7 @@ class ResponseChecker:
         self._document = SchemaDocument.of(contract)
         pointer = _operation_pointer(contract, operation)
         self._responses = _responses(self._document.raw, operation.raw, pointer)
+        self._example_only = _example_only(self._document.raw, operation.raw, pointer)
         self._unresolved = contract.unresolved
         self._validators: dict[str, CompiledSchema] = {}
         self._notes: dict[str, None] = {}
@@ -186,6 +187,30 @@ class ResponseChecker:
     def documented(self) -> tuple[str, ...]:
         """The status keys the contract documents (`201`, `4XX`, `default`...)."""
         return tuple(self._responses)
+
+    @property
+    def schema_document(self) -> dict[str, Any]:
+        """The contract as JSON Schema: where `body_schemas`' `$ref`s point."""
+        return self._document.raw
+
+    def body_schemas(self, status: int) -> tuple[Any, ...] | None:
+        """The JSON body schemas documented for `status`: None when the status is not
+        documented, () when it is documented without a JSON body schema."""
+        documented = _lookup_status(self._responses, status)
+        if documented is None:
+            return None
+        return tuple(
+            at_pointer(self._document.raw, m.pointer)
+            for m in documented
+            if m.pointer is not None and _is_json(m.media_type) and m.outside is None
+        )
+
+    def has_body(self, status: int) -> bool:
+        """Whether `status` is documented with any content: a media type, a schema, or
+        (Swagger 2.0) only examples."""
+        return bool(_lookup_status(self._responses, status)) or (
+            _lookup_status(self._example_only, status) is not None
+        )
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -341,6 +366,19 @@ def _responses(
         response, at = follow(doc, value, f"{where}/{_escape(str(key))}")
         if isinstance(response, Mapping):
             found[str(key).upper()] = tuple(_media_of(doc, response, at, produces))
+    return found
+
+
+def _example_only(
+    doc: Mapping[str, Any], operation: Mapping[str, Any], pointer: str
+) -> dict[str, tuple[_Media, ...]]:
+    """Swagger 2.0 responses documented by `examples` alone (no schema): a body, unchecked."""
+    responses, where = follow(doc, operation.get("responses"), f"{pointer}/responses")
+    found: dict[str, tuple[_Media, ...]] = {}
+    for key, value in responses.items() if isinstance(responses, Mapping) else ():
+        response, _ = follow(doc, value, f"{where}/{_escape(str(key))}")
+        if isinstance(response, Mapping) and response.get("examples") and "schema" not in response:
+            found[str(key).upper()] = ()
     return found
 
 

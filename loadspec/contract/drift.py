@@ -15,7 +15,7 @@ from typing import Any
 
 from loadspec.contract.refs import resolve
 
-__all__ = ["undocumented_fields"]
+__all__ = ["schema_parts", "undocumented_fields"]
 
 _MAX_DEPTH = 64
 
@@ -33,7 +33,7 @@ def _walk(
 ) -> Iterator[str]:
     if depth > _MAX_DEPTH:
         return
-    parts = _parts(doc, schema)
+    parts = schema_parts(doc, schema)
     if isinstance(instance, Mapping):
         yield from _object(doc, parts, instance, where, depth)
     elif isinstance(instance, list):
@@ -68,7 +68,7 @@ def _object(
             yield place
 
 
-def _parts(doc: Mapping[str, Any], schema: Any) -> list[Mapping[str, Any]]:
+def schema_parts(doc: Mapping[str, Any], schema: Any) -> list[Mapping[str, Any]]:
     """The schema and every schema merged into it (`allOf`, and each `anyOf`/`oneOf` branch)."""
     found: list[Mapping[str, Any]] = []
     stack, seen = [schema], 0

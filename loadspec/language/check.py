@@ -8,14 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from loadspec.contract.conformance import ResponseChecker
 from loadspec.contract.locate import resolve_contract_path
 from loadspec.contract.lookup import Contract, ContractError, load_contract
+from loadspec.contract.shapes import why_never
 from loadspec.errors import Severity, did_you_mean
 from loadspec.files import FileRefused, SpecFiles
 from loadspec.language.loader import RawSpec
 from loadspec.language.model import Spec, Step
 from loadspec.language.operations import find_step_operation
-from loadspec.language.sourcemap import Location
+from loadspec.language.sourcemap import Location, format_location
 from loadspec.security import SchemeKind
 from loadspec.templating.render import (
     BUILTINS,
@@ -94,17 +96,42 @@ def _check_step_names(step: Step, raw: RawSpec, names: _Names) -> None:
     for location, name in _step_names(step, raw):
         if name in names.defined:
             if name == "now_timestamp" and _is_id(location):
-                raw.problem(
-                    location,
-                    "now_timestamp repeats within a second: under load this id "
-                    "will collide; use {{unique_id}} (unique per user and iteration)",
-                    Severity.WARNING,
-                )
+                raw.problem(location, _timestamp_hint(step, location), Severity.WARNING)
         elif name in names.unvalued:
             raw.needs.add(name)
         elif not raw.broken:
             # With a block unreadable, which names exist is unknown: report nothing.
             _undefined(raw, location, name, names.known)
+
+
+def _timestamp_hint(step: Step, location: Location) -> str:
+    """now_timestamp in an id: the built-in to use instead, of the type the value is sent as
+    (a lone placeholder keeps its type: an integer there stays one)."""
+    whole = isinstance(value := _value_at(step, location), str) and value.strip() in (
+        "{{now_timestamp}}",
+        "{{ now_timestamp }}",
+    )
+    better = (
+        "{{unique_int}} (an integer unique per use)"
+        if whole
+        else "{{unique_id}} (32 hex digits, unique per user and iteration)"
+    )
+    return f"now_timestamp repeats within a second: under load this id will collide; use {better}"
+
+
+def _value_at(step: Step, location: Location) -> Any:
+    """The value of a step's field at `location` (`(*step.location, field, key...)`)."""
+    keys = location[len(step.location) :]
+    if not keys or not isinstance(keys[0], str):
+        return None
+    value: Any = getattr(step, keys[0], None)
+    for key in keys[1:]:
+        in_mapping = isinstance(value, Mapping) and key in value
+        in_list = isinstance(value, list | tuple) and isinstance(key, int) and key < len(value)
+        if not (in_mapping or in_list):
+            return None
+        value = value[key]
+    return value
 
 
 def _used_names(step: Step) -> set[str] | None:
@@ -229,6 +256,58 @@ def _check_contract(spec: Spec, raw: RawSpec, options: CheckOptions, files: Spec
         raw.problem(("endpoint",), f"endpoint {spec.endpoint} is not in {spec.swagger}: {why}")
     if options.credentials is not None:
         _check_credentials(spec, raw, contract, options.credentials)
+    for step in spec.steps:
+        operation = find_step_operation([contract], step)
+        broken = _has_error(raw, step.location)  # its expect or extract is not what it says
+        if operation is not None and step.wait is None and not broken:
+            _check_replies(step, raw, ResponseChecker.for_operation(operation), operation.name)
+
+
+def _has_error(raw: RawSpec, location: Location) -> bool:
+    prefix = format_location(location)
+    return any(p.is_error and p.location.startswith(prefix) for p in raw.problems)
+
+
+def _check_replies(step: Step, raw: RawSpec, checker: ResponseChecker, name: str) -> None:
+    """What a step expects of its replies is what the contract documents: its statuses, and
+    bodies its extracts can find their values in (warnings: the contract may lag)."""
+    if not checker.documented:
+        return  # an operation that documents no reply at all says nothing to check against
+    expected = step.expect.status
+    documented = [status for status in expected if checker.body_schemas(status) is not None]
+    if not documented:
+        # Of several statuses expected, one documented is enough: specs list tolerant sets.
+        wanted = "/".join(map(str, expected))
+        raw.problem(
+            (*step.location, "expect"),
+            f"step {step.id}: expected status {wanted} is not documented for {name} "
+            f"(documented: {', '.join(checker.documented) or 'none'})",
+            Severity.WARNING,
+        )
+        return
+    if not step.extract:
+        return
+    if not any(checker.has_body(status) for status in documented):
+        listed = "/".join(map(str, documented))
+        raw.problem(
+            (*step.location, "extract"),
+            f"step {step.id}: extracts from a {listed} reply that {name} documents without a body",
+            Severity.WARNING,
+        )
+        return
+    schemas = [schema for status in documented for schema in checker.body_schemas(status) or ()]
+    if not schemas or any(not checker.body_schemas(status) for status in documented):
+        return  # a reply documented without a JSON schema: anything may be in it
+    doc = checker.schema_document
+    for variable, path in step.extract.items():
+        reasons = [why_never(doc, schema, path) for schema in schemas]
+        if all(reasons):
+            raw.problem(
+                (*step.location, "extract", variable),
+                f"step {step.id}: extract {variable} ({path}) cannot match the reply {name} "
+                f"documents: {reasons[0]}",
+                Severity.WARNING,
+            )
 
 
 def _check_credentials(spec: Spec, raw: RawSpec, contract: Contract, given: frozenset[str]) -> None:

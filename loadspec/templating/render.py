@@ -8,6 +8,7 @@ import itertools
 import os
 import random
 import re
+import secrets
 import string
 import time
 import uuid
@@ -285,12 +286,13 @@ SOURCE_CONFIG_NAMES = frozenset({
 
 _OURS: Mapping[str, _Builtin] = {
     "uuid": lambda ctx: str(uuid.uuid4()),
+    "unique_int": lambda ctx: _fresh_unique_int(),
     "webhook_url": lambda ctx: ctx.webhook_url,
 }
 
 BUILTINS: Mapping[str, _Builtin] = {**SOURCE_BUILTINS, **_OURS}
-"""Every built-in name: the source system's, plus `uuid` (fresh at every use) and
-`webhook_url` (the harness's listener, during load runs)."""
+"""Every built-in name: the source system's, plus `uuid` and `unique_int` (fresh at every
+use) and `webhook_url` (the harness's listener, during load runs)."""
 
 
 class _UniqueIds:
@@ -320,6 +322,37 @@ class _UniqueIds:
 fresh_unique_id = _UniqueIds()
 """A new unique id (the `unique_id` built-in's values)."""
 os.register_at_fork(after_in_child=fresh_unique_id.renew)
+
+_INT_PREFIX_BITS, _INT_COUNT_BITS = 20, 32
+
+
+class _UniqueInts:
+    """Integers that never repeat within a process, for integer id fields (`unique_int`).
+
+    A 20-bit random prefix drawn once per process (again after `fork`) above a 32-bit
+    counter: below 2**52, so exact in every JSON reader (JavaScript's numbers included).
+    Two processes share a prefix once in about a million pairs.
+    """
+
+    __slots__ = ("_base", "_count")
+
+    def __init__(self) -> None:
+        self._base = 0
+        self._count: Iterator[int] = itertools.count(1)
+        self.renew()
+
+    def renew(self) -> None:
+        """A new random prefix (and counter): the process's integers are its own."""
+        self._base = secrets.randbits(_INT_PREFIX_BITS) << _INT_COUNT_BITS
+        self._count = itertools.count(1)
+
+    def __call__(self) -> int:
+        return self._base | (next(self._count) & ((1 << _INT_COUNT_BITS) - 1))
+
+
+_fresh_unique_int: _UniqueInts = _UniqueInts()
+"""A new unique integer (the `unique_int` built-in's values)."""
+os.register_at_fork(after_in_child=_fresh_unique_int.renew)
 
 
 class RenderContext(Mapping[str, Any]):
