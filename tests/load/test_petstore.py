@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -120,3 +122,36 @@ def test_a_missing_scheme_secret_stops_the_run_naming_it(
         "(apiKey in header api_key): set LOADSPEC_CREDENTIAL_API_KEY"
     ) in done.stderr
     assert not server.received
+
+
+def test_petstore_specs_pass_check_with_the_contracts_schemes(
+    server: PetstoreServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`loadspec check` of the same specs, the same two secrets: every spec PASSes against
+    the contract, each request carrying its operation's scheme."""
+    _no_credentials(monkeypatch)
+    env = {
+        **os.environ,
+        "LOADSPEC_CREDENTIAL_API_KEY": API_KEY,
+        "LOADSPEC_CREDENTIAL_PETSTORE_AUTH": PETSTORE_AUTH,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "loadspec", "check", str(SPECS), "--host", f"{server.url}{BASE}/",
+         "--json", str(tmp_path / "r.json")],
+        capture_output=True, text=True, timeout=120, check=False, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads((tmp_path / "r.json").read_text())["results"]
+    assert {(r["endpoint"], r["status"]) for r in results} == {
+        ("GET /pet/{petId}", "PASS"),
+        ("GET /store/inventory", "PASS"),
+        ("GET /user/login", "PASS"),
+    }
+    received = {(r.operation, r.authorization, r.api_key) for r in server.received}
+    assert received == {
+        ("POST /pet", f"Bearer {PETSTORE_AUTH}", None),
+        ("GET /pet/{petId}", None, API_KEY),
+        ("GET /store/inventory", None, API_KEY),
+        ("GET /user/login", None, None),
+    }
+    assert API_KEY not in done.stdout + done.stderr
