@@ -1,0 +1,169 @@
+"""Is a request what its operation documents? Credentials, parameters, the body.
+
+Each check gives the problems it found as `Problem`s (the rule broken, the field, a sentence),
+which the mock answers in its error body; none means the request is served.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from loadspec.mock.operations import MockOperation, Param
+from loadspec.stub.gateway.http import Request
+
+__all__ = ["Problem", "check_body", "check_params", "has_credentials"]
+
+_MAX_PROBLEMS = 10
+_REQUIRED = re.compile(r"'([^']+)' is a required property")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One broken rule.
+
+    Attributes:
+        rule: the keyword broken (`required`, `type`, `enum`, `json`, `security`, ...).
+        field: where: `$.name` in the body, `query.status`, `path.petId`, `header.X`.
+        message: what is wrong.
+    """
+
+    rule: str
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "field": self.field, "message": self.message}
+
+
+def has_credentials(operation: MockOperation, request: Request) -> bool:
+    """Whether the request carries every credential of one of the operation's alternatives."""
+    if not operation.security:
+        return True
+    return any(
+        all(_present(scheme.where, scheme.name, request) for scheme in alternative)
+        for alternative in operation.security
+    )
+
+
+def _present(where: str, name: str, request: Request) -> bool:
+    if where == "header":
+        return bool(request.headers.get(name.encode("latin-1"), b"").strip())
+    if where == "query":
+        return bool(request.query.get(name))
+    cookies = request.headers.get(b"cookie", b"").decode("latin-1")
+    return any(part.strip().startswith(name + "=") for part in cookies.split(";"))
+
+
+def check_params(operation: MockOperation, request: Request) -> list[Problem]:
+    """Required parameters present; each value of the documented type, enum and bounds."""
+    problems: list[Problem] = []
+    for param in operation.params:
+        value = _value(param, request)
+        field = f"{param.where}.{param.name}"
+        if value is None:
+            if param.required:
+                problems.append(Problem("required", field, f"{field} is required"))
+            continue
+        problem = _check_value(param, value, field)
+        if problem is not None:
+            problems.append(problem)
+    return problems
+
+
+def _value(param: Param, request: Request) -> str | None:
+    if param.where == "path":
+        return request.params.get(param.name)
+    if param.where == "query":
+        values = request.query.get(param.name)
+        return values[0] if values else None
+    if param.where == "header":
+        raw = request.headers.get(param.name.lower().encode("latin-1"))
+        return None if raw is None else raw.decode("latin-1")
+    return None
+
+
+def _check_value(param: Param, text: str, field: str) -> Problem | None:
+    schema = param.schema
+    kind = schema.get("type")
+    kind = next((k for k in kind if k != "null"), None) if isinstance(kind, list) else kind
+    value: Any = text
+    try:
+        if kind == "integer":
+            value = int(text)
+        elif kind == "number":
+            value = float(text)
+        elif kind == "boolean" and text.lower() not in ("true", "false", "1", "0"):
+            raise ValueError(text)
+    except ValueError:
+        return Problem("type", field, f"{field} must be {kind}, got {text[:60]!r}")
+    enum = schema.get("enum")
+    if kind != "array" and isinstance(enum, list) and value not in enum and text not in map(str, enum):
+        allowed = ", ".join(map(str, enum[:10]))
+        return Problem("enum", field, f"{field} {text[:60]!r} is not one of: {allowed}")
+    return _bounds(schema, value, field)
+
+
+def _bounds(schema: Mapping[str, Any], value: Any, field: str) -> Problem | None:
+    if isinstance(value, int | float):
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if isinstance(low, int | float) and value < low:
+            return Problem("minimum", field, f"{field} {value} is below the minimum {low}")
+        if isinstance(high, int | float) and value > high:
+            return Problem("maximum", field, f"{field} {value} is above the maximum {high}")
+        return None
+    low_len, high_len = schema.get("minLength"), schema.get("maxLength")
+    if isinstance(low_len, int) and len(value) < low_len:
+        return Problem("minLength", field, f"{field} is shorter than {low_len} characters")
+    if isinstance(high_len, int) and len(value) > high_len:
+        return Problem("maxLength", field, f"{field} is longer than {high_len} characters")
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str) and _search(pattern, value) is False:
+        return Problem("pattern", field, f"{field} {value[:60]!r} does not match {pattern}")
+    return None
+
+
+def _search(pattern: str, value: str) -> bool | None:
+    try:
+        return re.search(pattern, value) is not None
+    except re.error:
+        return None  # a pattern Python cannot read is not the request's fault
+
+
+def check_body(operation: MockOperation, body: bytes) -> tuple[Any, list[Problem]]:
+    """The parsed body (None when none was sent) and what breaks its schema."""
+    if not body.strip():
+        if operation.body_required:
+            return None, [Problem("required", "$", "a request body is required")]
+        return None, []
+    if operation.body is None:
+        try:
+            return orjson.loads(body), []
+        except orjson.JSONDecodeError:
+            return None, []  # not documented as JSON: not ours to judge
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        return None, [Problem("json", "$", f"the request body is not valid JSON: {exc}")]
+    compiled = operation.body
+    if compiled.fast is not None and compiled.fast.is_valid(value):
+        return value, []
+    errors = compiled.errors(value, _MAX_PROBLEMS)
+    return value, [_problem(error) for error in errors]
+
+
+def _problem(error: Any) -> Problem:
+    where = "$" + "".join(
+        f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path
+    )
+    rule = str(error.validator)
+    message = str(error.message)
+    if rule == "required" and (found := _REQUIRED.search(message)):
+        where = f"{where}.{found.group(1)}"
+    if len(message) > 200:
+        message = message[:197] + "..."
+    return Problem(rule, where, f"{where}: {message}")
