@@ -21,6 +21,8 @@ from loadspec.mock.generate import Generator
 from loadspec.mock.operations import MockOperation, Reply
 from loadspec.stub.gateway.http import Answer, dumps
 
+_DRAWS = 4
+
 __all__ = ["Answers", "Prefer", "error_answer", "get_at", "parse_prefer", "put_at"]
 
 
@@ -116,13 +118,21 @@ class Answers:
     def _make(self, operation: MockOperation, reply: Reply, example: str | None) -> bytes:
         examples = reply.examples
         if example is not None and example in examples:
-            return dumps(examples[example])
-        if examples:
-            return dumps(next(iter(examples.values())))
+            return dumps(examples[example])  # asked for by name: answered as documented
+        for value in examples.values():
+            if _valid(reply, value):
+                return dumps(value)
         if reply.schema is None or reply.status == 204:
-            return b""
+            return b"" if not examples else dumps(next(iter(examples.values())))
         rng = random.Random(f"{self._seed}:{operation.method} {operation.path}:{reply.status}")
-        return dumps(self._generator(operation, rng).value(reply.schema))
+        generator = self._generator(operation, rng)
+        first = generator.value(reply.schema)
+        # A schema's own `example`s may break it, or fit several `oneOf` branches: then values
+        # made from the types alone, a few draws, before giving up on validity.
+        for value in (first, *(generator.value(reply.schema, True) for _ in range(_DRAWS))):
+            if _valid(reply, value):
+                return dumps(value)
+        return dumps(first)
 
     def _generator(self, operation: MockOperation, rng: random.Random) -> Generator:
         return Generator(operation.doc, rng)
@@ -142,6 +152,16 @@ class Answers:
             bits = f"{self._rng.getrandbits(128):032x}"
             return f"{bits[:8]}-{bits[8:12]}-4{bits[13:16]}-a{bits[17:20]}-{bits[20:]}"
         return f"{self._rng.getrandbits(80):020x}"
+
+
+def _valid(reply: Reply, value: Any) -> bool:
+    """Whether an example holds to its reply's schema (examples that break it are skipped)."""
+    check = reply.check
+    if check is None:
+        return True
+    if check.fast is not None:
+        return bool(check.fast.is_valid(value))
+    return check.first_error(value) is None
 
 
 def members(value: Any, fields: frozenset[str]) -> dict[str, Any]:

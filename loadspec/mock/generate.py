@@ -84,7 +84,9 @@ class Generator:
         if not node:
             return {}
         if not dynamic and "example" in node:
-            return node["example"]
+            example = node["example"]
+            if example is not None or _nullable(self._doc, node):
+                return example
         if "const" in node:
             return node["const"]
         enum = node.get("enum")

@@ -59,11 +59,13 @@ class Scheme:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One documented response: its schema and examples (by name; "" for a lone `example`)."""
+    """One documented response: its schema, its examples (by name; "" for a lone `example`)
+    and its compiled validator (an example that breaks the schema is not answered)."""
 
     status: int
     schema: Any = None
     examples: Mapping[str, Any] = field(default_factory=dict)
+    check: CompiledSchema | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +164,7 @@ def _compile(contract: Contract, document: SchemaDocument, op: Operation) -> Moc
     item_pointer = f"/paths/{_escape(op.contract_path)}"
     pointer = f"{item_pointer}/{_escape(op.method.lower())}"
     params, body_pointer, body_required = _params(contract, item_pointer, pointer)
-    replies = _replies(contract, op.raw.get("responses"))
+    replies = _replies(contract, document, f"{pointer}/responses")
     success = min((s for s in replies if 200 <= s < 300), default=200)
     kind, id_param = _kind(op)
     body_schema = _at(doc, body_pointer)
@@ -237,26 +239,33 @@ def _request_body(doc: Any, pointer: str) -> tuple[str | None, bool]:
     return f"{where}/content/{_escape(media)}/schema", bool(node.get("required"))
 
 
-def _replies(contract: Contract, responses: Any) -> dict[int, Reply]:
+def _replies(contract: Contract, document: SchemaDocument, pointer: str) -> dict[int, Reply]:
     doc = contract.raw
+    responses = _at(doc, pointer)
     replies: dict[int, Reply] = {}
     for code, raw in (responses or {}).items() if isinstance(responses, Mapping) else ():
         status = 200 if str(code) == "default" else int(code) if str(code).isdigit() else None
-        node = resolve(doc, raw)
+        node, where = follow(doc, raw, f"{pointer}/{_escape(str(code))}")
         if status is None or not isinstance(node, Mapping) or status in replies:
             continue
-        replies[status] = _reply(contract, status, node)
+        reply, schema_at = _reply(contract, status, node, where)
+        if schema_at is not None and reply.schema is not None:
+            reply = Reply(reply.status, reply.schema, reply.examples, document.validator(schema_at))
+        replies[status] = reply
     return replies
 
 
-def _reply(contract: Contract, status: int, node: Mapping[str, Any]) -> Reply:
+def _reply(
+    contract: Contract, status: int, node: Mapping[str, Any], where: str = ""
+) -> tuple[Reply, str | None]:
     if contract.version is ContractVersion.SWAGGER2:
         examples = node.get("examples")
         chosen = examples.get(_JSON) if isinstance(examples, Mapping) else None
-        return Reply(status, node.get("schema"), {"": chosen} if chosen is not None else {})
+        found = {"": chosen} if chosen is not None else {}
+        return Reply(status, node.get("schema"), found), f"{where}/schema"
     content = node.get("content")
     if not isinstance(content, Mapping) or not content:
-        return Reply(status)
+        return Reply(status), None
     media = next((m for m in content if "json" in m), next(iter(content)))
     body = content[media] if isinstance(content[media], Mapping) else {}
     examples: dict[str, Any] = {}
@@ -266,7 +275,7 @@ def _reply(contract: Contract, status: int, node: Mapping[str, Any]) -> Reply:
         example = resolve(contract.raw, raw)
         if isinstance(example, Mapping) and "value" in example:
             examples[str(name)] = example["value"]
-    return Reply(status, body.get("schema"), examples)
+    return Reply(status, body.get("schema"), examples), f"{where}/content/{_escape(media)}/schema"
 
 
 def _security(doc: Any, raw: Mapping[str, Any]) -> tuple[tuple[Scheme, ...], ...]:
@@ -307,7 +316,7 @@ def _callbacks(contract: Contract, raw: Any) -> Iterator[Callback]:
                 if not isinstance(operation, Mapping) or method.startswith("x-"):
                     continue
                 body = resolve(doc, operation.get("requestBody"))
-                reply = _reply(contract, 0, body) if isinstance(body, Mapping) else Reply(0)
+                reply = _reply(contract, 0, body)[0] if isinstance(body, Mapping) else Reply(0)
                 yield Callback(str(name), str(expression), method.upper(), reply)
 
 
