@@ -40,6 +40,19 @@ MOCK_OPTIONS: tuple[Option, ...] = (
         variable="LOADSPEC_MOCK_REF_BASES",
     ),
     Option(
+        "--credential",
+        "a credential the mock accepts: a bearer token, or an API key's value (repeatable; "
+        "default: any credential sent where the operation's scheme says is accepted)",
+        _MOCK,
+        Kind.REPEAT,
+        metavar="VALUE",
+        group="behaviour",
+        secret=True,
+        config=False,
+        field="credentials",
+        variable="LOADSPEC_MOCK_CREDENTIALS",
+    ),
+    Option(
         "--max-records",
         "records the mock keeps (created, or generated and then asked for); the oldest are "
         "forgotten beyond, and counted (default 100000)",

@@ -23,7 +23,17 @@ from loadspec.stub.gateway.http import Answer, dumps
 
 _DRAWS = 4
 
-__all__ = ["Answers", "Prefer", "error_answer", "get_at", "parse_prefer", "put_at"]
+__all__ = [
+    "Answers",
+    "Prefer",
+    "describe",
+    "error_answer",
+    "get_at",
+    "members",
+    "parse_prefer",
+    "put_at",
+    "valid",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +162,48 @@ class Answers:
             bits = f"{self._rng.getrandbits(128):032x}"
             return f"{bits[:8]}-{bits[8:12]}-4{bits[13:16]}-a{bits[17:20]}-{bits[20:]}"
         return f"{self._rng.getrandbits(80):020x}"
+
+
+_TEXTS = frozenset({"message", "error", "detail", "description", "title", "error_description"})
+_PLACES = frozenset({"field", "path", "pointer", "param", "parameter", "property", "location"})
+_RULES = frozenset({"rule", "reason", "type", "validator"})
+
+
+def describe(payload: Any, problems: list[Problem]) -> Any:
+    """A documented error body with the problems written into its own members: its text
+    members get their sentence, an `errors` array one item per problem, `success` false."""
+    if not isinstance(payload, dict):
+        return payload
+    text = "; ".join(p.message for p in problems)
+    for key, value in payload.items():
+        if key in _TEXTS and isinstance(value, str):
+            payload[key] = text
+        elif key == "success" and isinstance(value, bool):
+            payload[key] = False
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            payload[key] = [_item(value[0], p) for p in problems]
+        elif isinstance(value, dict):
+            describe(value, problems)
+    return payload
+
+
+def _item(template: dict[str, Any], problem: Problem) -> dict[str, Any]:
+    item = dict(template)
+    for key, value in template.items():
+        if not isinstance(value, str):
+            continue
+        if key in _TEXTS:
+            item[key] = problem.message
+        elif key in _PLACES:
+            item[key] = problem.field
+        elif key in _RULES:
+            item[key] = problem.rule
+    return item
+
+
+def valid(reply: Reply, value: Any) -> bool:
+    """Whether `value` holds to the reply's schema (True when it has none)."""
+    return _valid(reply, value)
 
 
 def _valid(reply: Reply, value: Any) -> bool:

@@ -14,7 +14,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from loadspec.contract.bundle import RefBases
-from loadspec.mock.answers import Answers, Prefer, error_answer, get_at, members, parse_prefer, put_at
+from loadspec.mock.answers import (
+    Answers,
+    Prefer,
+    describe,
+    error_answer,
+    get_at,
+    members,
+    parse_prefer,
+    put_at,
+    valid,
+)
 from loadspec.mock.callbacks import evaluate, stamp
 from loadspec.mock.checks import Problem, check_body, check_params, has_credentials
 from loadspec.mock.config import MockConfig
@@ -52,6 +62,7 @@ class MockDispatcher:
         self.served = 0
         self.by_status: dict[int, int] = {}
         self.unaddressed = 0
+        self._accepted = frozenset(config.credentials)
 
     @classmethod
     def of(cls, config: MockConfig) -> MockDispatcher:
@@ -109,14 +120,14 @@ class MockDispatcher:
         if operation is None:
             text = f"{request.method} is not documented on {route.path}; it has {route.allow.decode()}"
             return error_answer(405, [Problem("method", "method", text)], ((b"allow", route.allow),))
-        if not has_credentials(operation, request):
-            return error_answer(401, [_NO_CREDENTIALS])
+        if not has_credentials(operation, request, self._accepted):
+            return self._refuse(operation, 401, [_NO_CREDENTIALS])
         if self._faults.active and self._faults.error():
-            return error_answer(500, [_INJECTED])
+            return self._refuse(operation, 500, [_INJECTED])
         problems = check_params(operation, request)
         sent, body_problems = check_body(operation, request.body)
         if problems or body_problems:
-            return error_answer(operation.invalid, problems + body_problems)
+            return self._refuse(operation, operation.invalid, problems + body_problems)
         prefer = parse_prefer(request.headers.get(b"prefer"))
         if prefer.code is not None and prefer.code in operation.replies:
             return self._plain(operation, operation.replies[prefer.code], prefer)
@@ -129,6 +140,16 @@ class MockDispatcher:
         if operation.callbacks and answer.status < 300:
             self._call_back(operation, request, sent, record)
         return answer
+
+    def _refuse(self, op: MockOperation, status: int, problems: list[Problem]) -> Answer:
+        """The error answer: the contract's body for `status` where it documents one (the
+        problems written into it), else the mock's own `{status, error, errors}`."""
+        reply = op.replies.get(status)
+        if reply is not None and reply.schema is not None:
+            payload = describe(self._answers.payload(op, reply, Prefer()), problems)
+            if valid(reply, payload):
+                return Answer(status, dumps(payload), (), payload)
+        return error_answer(status, problems)
 
     def _plain(self, operation: MockOperation, reply: Reply, prefer: Prefer) -> Answer:
         if prefer.dynamic:
@@ -151,8 +172,8 @@ class MockDispatcher:
         if uid is None:
             return self._plain(op, reply, prefer), None
         if self.store.was_deleted(collection, uid):
-            text = f"{uid!r} was deleted"
-            return error_answer(404, [Problem("exists", f"path.{op.id_param or op.id_key}", text)]), None
+            where = f"path.{op.id_param or op.id_key}"
+            return self._refuse(op, 404, [Problem("exists", where, f"{uid!r} was deleted")]), None
         if op.kind is Kind.DELETE:
             self.store.delete(collection, uid)
             return self._plain(op, reply, prefer), None
@@ -160,7 +181,8 @@ class MockDispatcher:
         if op.kind is Kind.UPDATE:
             changes = members(sent, op.fields)
             changes.pop(op.id_key or "", None)
-            record.body.update(changes)
+            payload = self._answers.payload(op, reply, Prefer())
+            record.body.update(_kept(op, reply, payload, record.body, changes))
             self.store.put(collection, uid, record)
         return self._with_record(op, reply, record, prefer), record
 
@@ -169,7 +191,8 @@ class MockDispatcher:
     ) -> tuple[Answer, Record]:
         payload = self._answers.payload(op, reply, prefer)
         node = get_at(payload, op.record or ())
-        body = {**members(node, frozenset()), **members(sent, op.fields)}
+        template = members(node, frozenset())
+        body = {**template, **_kept(op, reply, payload, template, members(sent, op.fields))}
         key = op.id_key or "id"
         uid = _id_of(sent, key)
         body[key] = body[key] if uid is not None else self._answers.new_id(
@@ -283,6 +306,29 @@ class MockDispatcher:
             "callbacks": self.callbacks.stats.as_dict(),
             "callbacks_without_url": self.unaddressed,
         }
+
+
+def _kept(
+    op: MockOperation, reply: Reply, payload: Any, base: dict[str, Any], sent: dict[str, Any]
+) -> dict[str, Any]:
+    """The sent members a record keeps: those its answer's schema allows (a request schema
+    may be looser than the answer's); a whole number sent as `1.0` is kept as `1`."""
+    sent = {
+        k: int(v) if isinstance(v, float) and v.is_integer() and isinstance(base.get(k), int) else v
+        for k, v in sent.items()
+    }
+    if not sent or reply.check is None:
+        return sent
+    merged = {**base, **sent}
+    if valid(reply, put_at(payload, op.record or (), merged)):
+        return sent
+    at = len(op.record or ())
+    for error in reply.check.errors(put_at(payload, op.record or (), merged), 50):
+        path = list(error.absolute_path)
+        if len(path) > at and path[at] in sent:
+            del sent[path[at]]
+    merged = {**base, **sent}
+    return sent if valid(reply, put_at(payload, op.record or (), merged)) else {}
 
 
 def _id_of(sent: Any, key: str | None) -> str | None:

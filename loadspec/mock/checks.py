@@ -40,23 +40,34 @@ class Problem:
         return {"rule": self.rule, "field": self.field, "message": self.message}
 
 
-def has_credentials(operation: MockOperation, request: Request) -> bool:
-    """Whether the request carries every credential of one of the operation's alternatives."""
+def has_credentials(
+    operation: MockOperation, request: Request, accepted: frozenset[str] = frozenset()
+) -> bool:
+    """Whether the request carries every credential of one of the operation's alternatives
+    (each one of `accepted`, when any are given)."""
     if not operation.security:
         return True
     return any(
-        all(_present(scheme.where, scheme.name, request) for scheme in alternative)
+        all(_good(_sent(scheme.where, scheme.name, request), accepted) for scheme in alternative)
         for alternative in operation.security
     )
 
 
-def _present(where: str, name: str, request: Request) -> bool:
+def _good(value: str, accepted: frozenset[str]) -> bool:
+    if not value:
+        return False
+    # `Bearer TOKEN` (or any scheme word before it): the token is what is accepted.
+    return not accepted or value in accepted or value.rpartition(" ")[2] in accepted
+
+
+def _sent(where: str, name: str, request: Request) -> str:
     if where == "header":
-        return bool(request.headers.get(name.encode("latin-1"), b"").strip())
+        return request.headers.get(name.encode("latin-1"), b"").decode("latin-1").strip()
     if where == "query":
-        return bool(request.query.get(name))
+        return (request.query.get(name) or [""])[0]
     cookies = request.headers.get(b"cookie", b"").decode("latin-1")
-    return any(part.strip().startswith(name + "=") for part in cookies.split(";"))
+    found = (part.strip() for part in cookies.split(";"))
+    return next((part[len(name) + 1 :] for part in found if part.startswith(name + "=")), "")
 
 
 def check_params(operation: MockOperation, request: Request) -> list[Problem]:

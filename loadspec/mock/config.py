@@ -22,15 +22,20 @@ class MockConfig:
             callback signing, seed, and `activation_delay` (pending to active, callbacks).
         max_records: records kept; the oldest are forgotten beyond (counted).
         ref_bases: (prefix, folder) pairs: `$ref`s under a prefix are read from the folder.
+        credentials: the credentials accepted (bearer tokens, API key values); empty: any
+            credential sent where its scheme says is accepted.
     """
 
     contracts: tuple[Path, ...]
     server: StubConfig = field(default_factory=StubConfig)
     max_records: int = DEFAULT_MAX_RECORDS
     ref_bases: tuple[tuple[str, Path], ...] = ()
+    credentials: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.contracts:
             raise StubConfigError("the mock needs at least one contract file or folder")
+        if any(not c or c != c.strip() for c in self.credentials):
+            raise StubConfigError("credentials must be non-empty, without surrounding spaces")
         if self.max_records < 1:
             raise StubConfigError("max_records must be at least 1")

@@ -20,11 +20,14 @@ from loadspec.mock.config import DEFAULT_MAX_RECORDS, MockConfig
 from loadspec.stub.config import Faults, StubConfig
 from loadspec.stub.options import STUB_SECRET_ENV, config_from_values
 
-__all__ = ["mock_argv", "mock_config", "mock_values"]
+__all__ = ["CREDENTIALS_ENV", "mock_argv", "mock_config", "mock_secret_env", "mock_values"]
 
 _OPTIONS = {option.dest: option for option in taken_by(OPTIONS, Command.MOCK)}
-_OWN = frozenset({"contracts", "ref_base", "max_records", "host", "port"})
-_SERVER = frozenset(_OPTIONS) - {"contracts", "ref_base", "max_records"}
+_MOCK_ONLY = frozenset({"contracts", "ref_base", "max_records", "credentials"})
+_OWN = _MOCK_ONLY | {"host", "port"}
+_SERVER = frozenset(_OPTIONS) - _MOCK_ONLY
+# Secrets travel to a spawned mock through its environment, never its argv (which `ps` shows).
+CREDENTIALS_ENV = _OPTIONS["credentials"].env or ""
 
 
 def mock_values(parsed: Any, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -34,7 +37,7 @@ def mock_values(parsed: Any, environ: Mapping[str, str] | None = None) -> dict[s
     """
     environ = os.environ if environ is None else environ
     if getattr(parsed, "ready_json", False):
-        secret = {k: environ[k] for k in {STUB_SECRET_ENV} & {*environ}}
+        secret = {k: environ[k] for k in {STUB_SECRET_ENV, CREDENTIALS_ENV} & {*environ}}
         return option_values(parsed, Command.MOCK, {}, secret)
     return option_values(parsed, Command.MOCK, find_project(Path.cwd()).stub, environ)
 
@@ -47,7 +50,16 @@ def mock_config(values: Mapping[str, Any]) -> MockConfig:
         server=server,
         max_records=values.get("max_records") or DEFAULT_MAX_RECORDS,
         ref_bases=tuple(values.get("ref_base") or ()),
+        credentials=tuple(values.get("credentials") or ()),
     )
+
+
+def mock_secret_env(config: MockConfig) -> dict[str, str]:
+    """The variables that carry `config`'s secrets (webhook secret, credentials) to a child."""
+    return {
+        STUB_SECRET_ENV: config.server.webhook_secret,
+        CREDENTIALS_ENV: "\n".join(config.credentials),
+    }
 
 
 def mock_argv(config: MockConfig, more: list[str] | None = None) -> list[str]:

@@ -10,7 +10,7 @@ import sys
 from typing import IO, Any
 
 from loadspec.mock.config import MockConfig
-from loadspec.mock.options import mock_argv
+from loadspec.mock.options import mock_argv, mock_secret_env
 from loadspec.stub.process import StubServer
 
 __all__ = ["MockServer"]
@@ -43,6 +43,9 @@ class MockServer(StubServer):
 
     def _argv(self, handshake: list[str]) -> list[str]:
         return [sys.executable, "-m", "loadspec.mock", *mock_argv(self.mock, handshake)]
+
+    def _secret_env(self) -> dict[str, str]:
+        return mock_secret_env(self.mock)
 
     def __repr__(self) -> str:
         return f"<MockServer {self._url or 'not started'} pid={self.pid}>"

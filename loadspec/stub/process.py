@@ -134,7 +134,7 @@ class StubServer:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=stderr,
-            env={**_inherited(os.environ), **secret_env(self.config)},
+            env={**_inherited(os.environ), **self._secret_env()},
             start_new_session=True,
         )
         _RUNNING.add(self)
@@ -149,6 +149,10 @@ class StubServer:
     def _argv(self, handshake: list[str]) -> list[str]:
         """The child's command line, with the launcher's `handshake` flags."""
         return [sys.executable, "-m", "loadspec.stub", *config_to_argv(self.config), *handshake]
+
+    def _secret_env(self) -> dict[str, str]:
+        """The variables that carry the child's secrets (never its argv, which `ps` shows)."""
+        return secret_env(self.config)
 
     def _await_ready(self, deadline: float) -> str:
         assert self._proc is not None and self._proc.stdout is not None
