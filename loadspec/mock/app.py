@@ -99,27 +99,26 @@ class MockDispatcher:
 
     def too_large(self, path: str) -> Answer:
         self._count(413)
-        problem = Problem("maxBody", "$", f"request body is larger than {self.config.max_body} bytes")
+        problem = Problem(
+            "maxBody", "$", f"request body is larger than {self.config.max_body} bytes"
+        )
         return error_answer(413, [problem], ((b"connection", b"close"),))
 
     def head_refused(self, status: int, reason: str) -> Answer:
         self._count(status)
-        return error_answer(status, [Problem("limits", "head", reason)], ((b"connection", b"close"),))
+        return error_answer(
+            status, [Problem("limits", "head", reason)], ((b"connection", b"close"),)
+        )
 
     def malformed(self, reason: str) -> Answer:
         problem = Problem("http", "request", f"malformed HTTP request: {reason}")
         return error_answer(400, [problem], ((b"connection", b"close"),))
 
     def _serve(self, request: Request) -> Answer:
-        matched = self._router.match(request.path, request.raw_path)
-        if matched is None:
-            text = f"no operation of the contracts has the path {request.path}"
-            return error_answer(404, [Problem("path", "path", text)])
-        route, request.params = matched
-        operation = route.methods.get(request.method)
-        if operation is None:
-            text = f"{request.method} is not documented on {route.path}; it has {route.allow.decode()}"
-            return error_answer(405, [Problem("method", "method", text)], ((b"allow", route.allow),))
+        found = self._operation(request)
+        if isinstance(found, Answer):
+            return found
+        operation = found
         if not has_credentials(operation, request, self._accepted):
             return self._refuse(operation, 401, [_NO_CREDENTIALS])
         if self._faults.active and self._faults.error():
@@ -128,6 +127,24 @@ class MockDispatcher:
         sent, body_problems = check_body(operation, request.body)
         if problems or body_problems:
             return self._refuse(operation, operation.invalid, problems + body_problems)
+        return self._answer(operation, request, sent)
+
+    def _operation(self, request: Request) -> MockOperation | Answer:
+        """The operation `request` is for (its path parameters bound), else a 404 or 405."""
+        matched = self._router.match(request.path, request.raw_path)
+        if matched is None:
+            text = f"no operation of the contracts has the path {request.path}"
+            return error_answer(404, [Problem("path", "path", text)])
+        route, request.params = matched
+        operation = route.methods.get(request.method)
+        if operation is None:
+            allowed = route.allow.decode()
+            text = f"{request.method} is not documented on {route.path}; it has {allowed}"
+            problem = Problem("method", "method", text)
+            return error_answer(405, [problem], ((b"allow", route.allow),))
+        return operation
+
+    def _answer(self, operation: MockOperation, request: Request, sent: Any) -> Answer:
         prefer = parse_prefer(request.headers.get(b"prefer"))
         if prefer.code is not None and prefer.code in operation.replies:
             return self._plain(operation, operation.replies[prefer.code], prefer)
@@ -165,10 +182,9 @@ class MockDispatcher:
             return self._create(op, reply, path, sent, prefer)
         if op.kind is Kind.LIST:
             return self._list(op, reply, path, prefer), None
+        collection, uid = path, _id_of(sent, op.id_key)
         if op.id_param is not None:
             collection, uid = path.rpartition("/")[0], request.params.get(op.id_param, "")
-        else:
-            collection, uid = path, _id_of(sent, op.id_key)
         if uid is None:
             return self._plain(op, reply, prefer), None
         if self.store.was_deleted(collection, uid):
@@ -195,8 +211,10 @@ class MockDispatcher:
         body = {**template, **_kept(op, reply, payload, template, members(sent, op.fields))}
         key = op.id_key or "id"
         uid = _id_of(sent, key)
-        body[key] = body[key] if uid is not None else self._answers.new_id(
-            members(node, frozenset()).get(key), next(self._numbers)
+        body[key] = (
+            body[key]
+            if uid is not None
+            else self._answers.new_id(members(node, frozenset()).get(key), next(self._numbers))
         )
         record = Record(body)
         if "status" not in members(sent, frozenset()):
@@ -225,7 +243,9 @@ class MockDispatcher:
         self.store.put(collection, uid, record)
         return record
 
-    def _with_record(self, op: MockOperation, reply: Reply, record: Record, prefer: Prefer) -> Answer:
+    def _with_record(
+        self, op: MockOperation, reply: Reply, record: Record, prefer: Prefer
+    ) -> Answer:
         payload = self._answers.payload(op, reply, prefer)
         node = members(get_at(payload, op.record or ()), frozenset())
         merged = {**node, **members(record.current(time.monotonic()), op.fields)}
@@ -325,8 +345,8 @@ def _kept(
     at = len(op.record or ())
     for error in reply.check.errors(put_at(payload, op.record or (), merged), 50):
         path = list(error.absolute_path)
-        if len(path) > at and path[at] in sent:
-            del sent[path[at]]
+        if len(path) > at and str(path[at]) in sent:
+            del sent[str(path[at])]
     merged = {**base, **sent}
     return sent if valid(reply, put_at(payload, op.record or (), merged)) else {}
 

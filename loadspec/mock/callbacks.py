@@ -51,7 +51,7 @@ def _one(expression: str, request: Request, body: Any) -> str | None:
     elif source == "path":
         value = request.params.get(rest)
     elif source == "query":
-        value = (request.query.get(rest) or [None])[0]
+        value = next(iter(request.query.get(rest) or ()), None)
     elif source == "header":
         value = request.header(rest.lower().encode("latin-1"))
     return str(value) if isinstance(value, str | int | float) and value != "" else None

@@ -102,36 +102,52 @@ def _check_value(param: Param, text: str, field: str) -> Problem | None:
     schema = param.schema
     kind = schema.get("type")
     kind = next((k for k in kind if k != "null"), None) if isinstance(kind, list) else kind
-    value: Any = text
-    try:
-        if kind == "integer":
-            value = int(text)
-        elif kind == "number":
-            value = float(text)
-        elif kind == "boolean" and text.lower() not in ("true", "false", "1", "0"):
-            raise ValueError(text)
-    except ValueError:
+    value = _typed(kind, text)
+    if value is None:
         return Problem("type", field, f"{field} must be {kind}, got {text[:60]!r}")
     enum = schema.get("enum")
-    if kind != "array" and isinstance(enum, list) and value not in enum and text not in map(str, enum):
+    enum = enum if isinstance(enum, list) and kind != "array" else None
+    if enum is not None and value not in enum and text not in map(str, enum):
         allowed = ", ".join(map(str, enum[:10]))
         return Problem("enum", field, f"{field} {text[:60]!r} is not one of: {allowed}")
-    return _bounds(schema, value, field)
-
-
-def _bounds(schema: Mapping[str, Any], value: Any, field: str) -> Problem | None:
     if isinstance(value, int | float):
-        low, high = schema.get("minimum"), schema.get("maximum")
-        if isinstance(low, int | float) and value < low:
-            return Problem("minimum", field, f"{field} {value} is below the minimum {low}")
-        if isinstance(high, int | float) and value > high:
-            return Problem("maximum", field, f"{field} {value} is above the maximum {high}")
+        return _range(schema, value, field)
+    return _text(schema, text, field)
+
+
+def _typed(kind: Any, text: str) -> Any:
+    """`text` as the parameter's type (None: it is not of that type)."""
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "number":
+            return float(text)
+    except ValueError:
         return None
-    low_len, high_len = schema.get("minLength"), schema.get("maxLength")
-    if isinstance(low_len, int) and len(value) < low_len:
-        return Problem("minLength", field, f"{field} is shorter than {low_len} characters")
-    if isinstance(high_len, int) and len(value) > high_len:
-        return Problem("maxLength", field, f"{field} is longer than {high_len} characters")
+    if kind == "boolean" and text.lower() not in ("true", "false", "1", "0"):
+        return None
+    return text
+
+
+def _range(schema: Mapping[str, Any], value: float, field: str) -> Problem | None:
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if isinstance(low, int | float) and value < low:
+        return Problem("minimum", field, f"{field} {value} is below the minimum {low}")
+    if isinstance(high, int | float) and value > high:
+        return Problem("maximum", field, f"{field} {value} is above the maximum {high}")
+    return None
+
+
+def _text(schema: Mapping[str, Any], value: str, field: str) -> Problem | None:
+    low, high = schema.get("minLength"), schema.get("maxLength")
+    if isinstance(low, int) and len(value) < low:
+        return Problem("minLength", field, f"{field} is shorter than {low} characters")
+    if isinstance(high, int) and len(value) > high:
+        return Problem("maxLength", field, f"{field} is longer than {high} characters")
+    return _pattern(schema, value, field)
+
+
+def _pattern(schema: Mapping[str, Any], value: str, field: str) -> Problem | None:
     pattern = schema.get("pattern")
     if isinstance(pattern, str) and _search(pattern, value) is False:
         return Problem("pattern", field, f"{field} {value[:60]!r} does not match {pattern}")
@@ -148,20 +164,16 @@ def _search(pattern: str, value: str) -> bool | None:
 def check_body(operation: MockOperation, body: bytes) -> tuple[Any, list[Problem]]:
     """The parsed body (None when none was sent) and what breaks its schema."""
     if not body.strip():
-        if operation.body_required:
-            return None, [Problem("required", "$", "a request body is required")]
-        return None, []
-    if operation.body is None:
-        try:
-            return orjson.loads(body), []
-        except orjson.JSONDecodeError:
-            return None, []  # not documented as JSON: not ours to judge
+        missing = [Problem("required", "$", "a request body is required")]
+        return None, missing if operation.body_required else []
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
+        if operation.body is None:
+            return None, []  # not documented as JSON: not ours to judge
         return None, [Problem("json", "$", f"the request body is not valid JSON: {exc}")]
     compiled = operation.body
-    if compiled.fast is not None and compiled.fast.is_valid(value):
+    if compiled is None or (compiled.fast is not None and compiled.fast.is_valid(value)):
         return value, []
     errors = compiled.errors(value, _MAX_PROBLEMS)
     return value, [_problem(error) for error in errors]

@@ -17,6 +17,7 @@ from loadspec.contract.refs import resolve
 __all__ = ["Generator", "flatten", "properties"]
 
 MAX_DEPTH = 8
+_NONE = object()  # no value of its own (None is a value)
 _DATE_TIME = "2026-01-01T12:00:00Z"
 _FORMATS: Mapping[str, str] = {
     "date-time": _DATE_TIME,
@@ -81,8 +82,22 @@ class Generator:
                 return None
             seen = seen | {ref}
         node = flatten(self._doc, schema)
-        if not node:
-            return {}
+        fixed = self._fixed(node, dynamic)
+        if fixed is not _NONE:
+            return fixed
+        for key in ("oneOf", "anyOf"):
+            options = node.get(key)
+            if isinstance(options, list) and options:
+                return self._value(_first_not_null(self._doc, options), dynamic, depth + 1, seen)
+        kind = _type(node)
+        if kind == "object":
+            return self._object(node, dynamic, depth, seen)
+        if kind == "array":
+            return self._array(node, dynamic, depth, seen)
+        return self._scalar(node, kind, dynamic)
+
+    def _fixed(self, node: Mapping[str, Any], dynamic: bool) -> Any:
+        """The value a schema names itself (example, const, enum), else `_NONE`."""
         if not dynamic and "example" in node:
             example = node["example"]
             if example is not None or _nullable(self._doc, node):
@@ -93,33 +108,26 @@ class Generator:
         if isinstance(enum, list) and enum:
             options = [e for e in enum if e is not None] or enum
             return self._rng.choice(options) if dynamic else options[0]
-        for key in ("oneOf", "anyOf"):
-            options = node.get(key)
-            if isinstance(options, list) and options:
-                return self._value(_first_not_null(self._doc, options), dynamic, depth + 1, seen)
-        return self._typed(node, _type(node), dynamic, depth, seen)
+        return _NONE
 
-    def _typed(
-        self, node: Mapping[str, Any], kind: str, dynamic: bool, depth: int, seen: frozenset[str]
-    ) -> Any:
-        if kind == "object":
-            return self._object(node, dynamic, depth, seen)
-        if kind == "array":
-            if depth > MAX_DEPTH:
-                return []
-            count = max(int(node.get("minItems") or 0), 1)
-            count = min(count, int(node.get("maxItems", count)))
-            items = node.get("items", {})
-            return [self._value(items, dynamic, depth + 1, seen) for _ in range(count)]
+    def _array(
+        self, node: Mapping[str, Any], dynamic: bool, depth: int, seen: frozenset[str]
+    ) -> list[Any]:
+        if depth > MAX_DEPTH:
+            return []
+        count = max(int(node.get("minItems") or 0), 1)
+        count = min(count, int(node.get("maxItems", count)))
+        items = node.get("items", {})
+        return [self._value(items, dynamic, depth + 1, seen) for _ in range(count)]
+
+    def _scalar(self, node: Mapping[str, Any], kind: str, dynamic: bool) -> Any:
         if kind == "integer":
             return int(self._number(node, dynamic, integer=True))
         if kind == "number":
             return self._number(node, dynamic, integer=False)
         if kind == "boolean":
             return self._rng.random() < 0.5 if dynamic else True
-        if kind == "null":
-            return None
-        return self._string(node, dynamic)
+        return None if kind == "null" else self._string(node, dynamic)
 
     def _object(
         self, node: Mapping[str, Any], dynamic: bool, depth: int, seen: frozenset[str]

@@ -259,8 +259,8 @@ def _reply(
     contract: Contract, status: int, node: Mapping[str, Any], where: str = ""
 ) -> tuple[Reply, str | None]:
     if contract.version is ContractVersion.SWAGGER2:
-        examples = node.get("examples")
-        chosen = examples.get(_JSON) if isinstance(examples, Mapping) else None
+        listed = node.get("examples")
+        chosen = listed.get(_JSON) if isinstance(listed, Mapping) else None
         found = {"": chosen} if chosen is not None else {}
         return Reply(status, node.get("schema"), found), f"{where}/schema"
     content = node.get("content")
@@ -287,7 +287,9 @@ def _security(doc: Any, raw: Mapping[str, Any]) -> tuple[tuple[Scheme, ...], ...
     for requirement in required:
         if not isinstance(requirement, Mapping) or not requirement:
             return ()  # `{}` among the alternatives: no credential needed
-        alternatives.append(tuple(schemes.get(str(n), Scheme("header", "authorization")) for n in requirement))
+        alternatives.append(
+            tuple(schemes.get(str(n), Scheme("header", "authorization")) for n in requirement)
+        )
     return tuple(alternatives)
 
 
@@ -344,10 +346,9 @@ def _shape(doc: Any, reply: Reply | None, kind: Kind, id_param: str | None, sent
             return _NO_SHAPE
         path, key, fields = found
         return None, path, key, fields
-    if kind is Kind.UPDATE and id_param is None:
-        # PUT /pet {id, ...}: an update when the body names the record by its id.
-        if not _find(doc, sent, candidates, arrays=False, depth=0):
-            return _NO_SHAPE
+    # PUT /pet {id, ...}: an update when the body names the record by its id.
+    if kind is Kind.UPDATE and id_param is None and not _find(doc, sent, candidates, False, 0):
+        return _NO_SHAPE
     found = _find(doc, reply.schema, candidates, arrays=False)
     if found is None:
         return _NO_SHAPE
@@ -379,5 +380,5 @@ def _find(
         if key is not None and in_array == arrays:
             return path, key, props
         if len(path) < depth:
-            queue.extend((path + (str(name),), sub, False) for name, sub in props.items())
+            queue.extend(((*path, str(name)), sub, False) for name, sub in props.items())
     return None

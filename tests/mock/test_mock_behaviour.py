@@ -129,7 +129,7 @@ def test_callbacks_are_sent_from_a_running_loop() -> None:
 
 def test_templated_routes_prefer_literal_segments() -> None:
     app = mock()
-    router: Router = app._router  # noqa: SLF001 - the router is the behaviour under test
+    router: Router = app._router
     matched = router.match("/api/v3/pet/findByStatus", "/api/v3/pet/findByStatus")
     assert matched is not None and matched[0].path == "/api/v3/pet/findByStatus"
     matched = router.match("/api/v3/pet/12", "/api/v3/pet/12")

@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from loadspec.stub.gateway.front import Application
 from loadspec.stub.gateway.faults import RESET
+from loadspec.stub.gateway.front import Application
 from loadspec.stub.gateway.http import Answer, Request
 from loadspec.stub.server.resets import reset_connection
 

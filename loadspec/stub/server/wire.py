@@ -20,8 +20,8 @@ from urllib.parse import unquote
 
 import httptools
 
-from loadspec.stub.gateway.front import Application
 from loadspec.stub.gateway.faults import RESET
+from loadspec.stub.gateway.front import Application
 from loadspec.stub.gateway.http import Answer, Request, gateway_error
 from loadspec.stub.gateway.validation import Issue
 from loadspec.stub.server.resets import reset_connection
