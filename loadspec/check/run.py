@@ -33,11 +33,12 @@ from loadspec.locust.pacing import Pacer
 from loadspec.locust.preflight import check_webhook_secret
 from loadspec.locust.transport import FastHttpTransport
 from loadspec.locust.users import prepare_client
+from loadspec.mock.embedded import Embedded, choose_embedded, spec_contracts, start_embedded
 from loadspec.rows import RowKind
 from loadspec.runtime.calls import Call, Failure, Reply
 from loadspec.runtime.compiled import CompiledSpec, compile_spec
 from loadspec.runtime.engine import Callbacks, Judge, SpecRunner
-from loadspec.stub import StubServer
+from loadspec.stub.config import StubConfig
 from loadspec.webhooks import CallbackBox, Listener
 from loadspec.webhooks.defaults import DEFAULT_WEBHOOK_SECRET
 from loadspec.webhooks.signing import Verifier
@@ -80,7 +81,7 @@ def check_all(
     listener when a spec waits for callbacks; the outcomes and where they ran."""
     specs = [compile_spec(p.spec) for p in plan.to_run]
     with contextlib.ExitStack() as stack:
-        url, where, secret = stack.enter_context(_target(settings, host, credentials, specs))
+        url, where, secret = stack.enter_context(_target(settings, host, credentials, specs, say))
         box, webhook_url = stack.enter_context(_listener(settings, specs, secret))
         target = CheckTarget(url, credentials, box, webhook_url)
         say(f"checking {len(plan.to_run)} of {len(plan.specs)} spec(s) at {where}")
@@ -89,7 +90,11 @@ def check_all(
 
 @contextlib.contextmanager
 def _target(
-    settings: RunSettings, host: str | None, credentials: Credentials, specs: list[CompiledSpec]
+    settings: RunSettings,
+    host: str | None,
+    credentials: Credentials,
+    specs: list[CompiledSpec],
+    say: Callable[[str], None],
 ) -> Iterator[tuple[str, str, str]]:
     """The API's URL, how to name it, and the secret its callbacks are signed with: a host
     named (checked as a load run checks it), else the embedded gateway, started."""
@@ -106,8 +111,19 @@ def _target(
         yield "http://127.0.0.1", "the embedded gateway (not started: nothing to run)", secret
         return
     token = credentials.token(TokenType.STAFF) or ""
-    with StubServer(tokens=(token,), secret=secret) as stub:
-        yield stub.url, f"the embedded gateway ({stub.url})", secret
+    choice = _embedded(settings, specs)
+    server = start_embedded(choice, StubConfig(tokens=(token,), webhook_secret=secret))
+    with server:
+        if choice.is_mock:
+            say(f"loadspec: {choice.line(server.url)}")
+        yield server.url, choice.describe(server.url), secret
+
+
+def _embedded(settings: RunSettings, specs: list[CompiledSpec]) -> Embedded:
+    """The embedded gateway, or a mock of the specs' contracts when it does not serve them."""
+    endpoints = [(c.spec.endpoint.method.value, c.spec.endpoint.route) for c in specs]
+    contracts = spec_contracts([c.spec for c in specs], settings.root, settings.files)
+    return choose_embedded(endpoints, contracts)
 
 
 @contextlib.contextmanager

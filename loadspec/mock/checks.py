@@ -19,6 +19,8 @@ from loadspec.stub.gateway.http import Request
 __all__ = ["Problem", "check_body", "check_params", "has_credentials"]
 
 _MAX_PROBLEMS = 10
+_FORMAT_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+_LONG_NUMBER = re.compile(rb"\d{19}")  # only such a body can hold an integer past 64 bits
 _REQUIRED = re.compile(r"'([^']+)' is a required property")
 
 
@@ -130,6 +132,9 @@ def _typed(kind: Any, text: str) -> Any:
 
 
 def _range(schema: Mapping[str, Any], value: float, field: str) -> Problem | None:
+    bounds = _FORMAT_BOUNDS.get(str(schema.get("format")))
+    if bounds is not None and not bounds[0] <= value <= bounds[1]:
+        return Problem("format", field, f"{field} {value} is outside {schema['format']}")
     low, high = schema.get("minimum"), schema.get("maximum")
     if isinstance(low, int | float) and value < low:
         return Problem("minimum", field, f"{field} {value} is below the minimum {low}")
@@ -172,11 +177,31 @@ def check_body(operation: MockOperation, body: bytes) -> tuple[Any, list[Problem
         if operation.body is None:
             return None, []  # not documented as JSON: not ours to judge
         return None, [Problem("json", "$", f"the request body is not valid JSON: {exc}")]
+    if _LONG_NUMBER.search(body) and (huge := _past_64_bits(value, "$")):
+        return value, [Problem("format", huge, f"{huge}: an integer past 64 bits")]
     compiled = operation.body
     if compiled is None or (compiled.fast is not None and compiled.fast.is_valid(value)):
         return value, []
     errors = compiled.errors(value, _MAX_PROBLEMS)
     return value, [_problem(error) for error in errors]
+
+
+def _past_64_bits(value: Any, where: str) -> str | None:
+    """Where `value` holds an integer no int64 field can (no API's JSON holds one)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return where if not -(2**63) <= value < 2**63 else None
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, item in items:
+        found = _past_64_bits(item, f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}")
+        if found is not None:
+            return found
+    return None
 
 
 def _problem(error: Any) -> Problem:
