@@ -238,7 +238,8 @@ class MockDispatcher:
         template = get_at(self._answers.payload(op, reply, Prefer()), op.record or ())
         body = members(template, frozenset())
         key = op.id_key or "id"
-        body[key] = int(uid) if isinstance(body.get(key), int) and uid.isdigit() else uid
+        numeric = isinstance(body.get(key), int) and uid.lstrip("-").isdigit()
+        body[key] = int(uid) if numeric else uid
         record = Record(body)
         self.store.put(collection, uid, record)
         return record
