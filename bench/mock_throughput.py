@@ -157,7 +157,15 @@ def _sample(
     return time.monotonic(), counts, sum(sum(tree.cpu.values()) for tree in trees)
 
 
-def docs_section(results: list[Result], connections: int, load: str) -> str:
+def prism_version(folder: Path | None) -> str:
+    """The installed prism-cli's version, or "absent"."""
+    manifest = (folder or Path("/nonexistent")) / "node_modules/@stoplight/prism-cli/package.json"
+    if not manifest.is_file():
+        return "absent"
+    return str(json.loads(manifest.read_text())["version"])
+
+
+def docs_section(results: list[Result], connections: int, load: str, prism_at: str) -> str:
     info = versions()
     prism = next((r for r in results if r.server.startswith("Prism")), None)
     rows = []
@@ -182,7 +190,7 @@ the measured window; *2xx* the share of answers that were 2xx. *vs Prism*: reque
 CPU-second over Prism's (goal: the mock >= 5x).
 
 Machine: {machine()} (nproc {info["nproc"]}; uvloop {info["uvloop"]}, httptools \
-{info["httptools"]}); Node {_node()}; load average before the run: {load}
+{info["httptools"]}); Node {_node()}, prism-cli {prism_at}; load average before the run: {load}
 
 | server | requests | 2xx | server CPU s | req/CPU-s | vs Prism |
 |---|---|---|---|---|---|
@@ -225,6 +233,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
     if args.docs:
-        write_section("mock-throughput", docs_section(results, args.connections, load), args.doc)
+        write_section(
+            "mock-throughput",
+            docs_section(results, args.connections, load, prism_version(args.prism)),
+            args.doc,
+        )
     prism = next((r for r in results if r.server.startswith("Prism")), None)
     return 0 if prism is None or results[0].per_cpu_s >= 5 * prism.per_cpu_s else 1

@@ -39,7 +39,11 @@ def mock_values(parsed: Any, environ: Mapping[str, str] | None = None) -> dict[s
     if getattr(parsed, "ready_json", False):
         secret = {k: environ[k] for k in {STUB_SECRET_ENV, CREDENTIALS_ENV} & {*environ}}
         return option_values(parsed, Command.MOCK, {}, secret)
-    return option_values(parsed, Command.MOCK, find_project(Path.cwd()).stub, environ)
+    project = find_project(Path.cwd())
+    values = option_values(parsed, Command.MOCK, project.stub, environ)
+    # `[tool.loadspec.ref-bases]` first, as for every command; the flags' add up after it.
+    values["ref_base"] = (*project.ref_bases, *(values.get("ref_base") or ()))
+    return values
 
 
 def mock_config(values: Mapping[str, Any]) -> MockConfig:

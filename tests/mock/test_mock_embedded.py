@@ -22,10 +22,10 @@ SPECS = DATA / "mock" / "specs"
 
 def test_the_gateway_table_is_the_gateways_router() -> None:
     """`stub.endpoints` (read without the gateway's code) lists what the router serves."""
-    router = Dispatcher(StubConfig())._router  # noqa: SLF001 - the router is what is pinned
+    router = Dispatcher(StubConfig())._router
     served = {
         (method, path)
-        for route in [*router._exact.values(), *router._templated]  # noqa: SLF001
+        for route in [*router._exact.values(), *router._templated]
         for method in route.methods
         for path in ["/".join(route.segments)]
     }
@@ -73,8 +73,17 @@ def test_check_without_a_host_runs_against_a_mock_and_says_so() -> None:
 @pytest.mark.slow
 def test_fuzz_without_a_url_runs_against_a_mock_and_says_so() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "loadspec", "fuzz", "--max-examples", "5", "--seed", "1"]
-        + [str(SPECS)],
+        [
+            sys.executable,
+            "-m",
+            "loadspec",
+            "fuzz",
+            "--max-examples",
+            "5",
+            "--seed",
+            "1",
+            str(SPECS),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
