@@ -53,6 +53,17 @@ MOCK_OPTIONS: tuple[Option, ...] = (
         variable="LOADSPEC_MOCK_CREDENTIALS",
     ),
     Option(
+        "--lenient",
+        "serve a request that breaks the contract's parameters or body anyway, naming what it "
+        "breaks in the X-Loadspec-Mock-Problems header (for a contract stricter than its API; "
+        "a missing credential is still 401)",
+        _MOCK,
+        Kind.FLAG,
+        default=False,
+        group="behaviour",
+        variable="LOADSPEC_MOCK_LENIENT",
+    ),
+    Option(
         "--max-records",
         "records the mock keeps (created, or generated and then asked for); the oldest are "
         "forgotten beyond, and counted (default 100000)",

@@ -63,6 +63,7 @@ class MockDispatcher:
         self.by_status: dict[int, int] = {}
         self.unaddressed = 0
         self._accepted = frozenset(config.credentials)
+        self._lenient = config.lenient
 
     @classmethod
     def of(cls, config: MockConfig) -> MockDispatcher:
@@ -125,9 +126,15 @@ class MockDispatcher:
             return self._refuse(operation, 500, [_INJECTED])
         problems = check_params(operation, request)
         sent, body_problems = check_body(operation, request.body)
-        if problems or body_problems:
-            return self._refuse(operation, operation.invalid, problems + body_problems)
-        return self._answer(operation, request, sent)
+        problems += body_problems
+        if not problems:
+            return self._answer(operation, request, sent)
+        if not self._lenient:
+            return self._refuse(operation, operation.invalid, problems)
+        answer = self._answer(operation, request, sent if isinstance(sent, dict) else None)
+        said = "; ".join(p.message for p in problems).encode("latin-1", "replace")[:2000]
+        header = (b"x-loadspec-mock-problems", said.replace(b"\r", b" ").replace(b"\n", b" "))
+        return Answer(answer.status, answer.body, (*answer.headers, header), answer.payload)
 
     def _operation(self, request: Request) -> MockOperation | Answer:
         """The operation `request` is for (its path parameters bound), else a 404 or 405."""

@@ -24,6 +24,8 @@ class MockConfig:
         ref_bases: (prefix, folder) pairs: `$ref`s under a prefix are read from the folder.
         credentials: the credentials accepted (bearer tokens, API key values); empty: any
             credential sent where its scheme says is accepted.
+        lenient: serve requests that break the contract's parameters or body anyway (what
+            they break in a header).
     """
 
     contracts: tuple[Path, ...]
@@ -31,6 +33,7 @@ class MockConfig:
     max_records: int = DEFAULT_MAX_RECORDS
     ref_bases: tuple[tuple[str, Path], ...] = ()
     credentials: tuple[str, ...] = ()
+    lenient: bool = False
 
     def __post_init__(self) -> None:
         if not self.contracts:

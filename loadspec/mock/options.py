@@ -23,7 +23,7 @@ from loadspec.stub.options import STUB_SECRET_ENV, config_from_values
 __all__ = ["CREDENTIALS_ENV", "mock_argv", "mock_config", "mock_secret_env", "mock_values"]
 
 _OPTIONS = {option.dest: option for option in taken_by(OPTIONS, Command.MOCK)}
-_MOCK_ONLY = frozenset({"contracts", "ref_base", "max_records", "credentials"})
+_MOCK_ONLY = frozenset({"contracts", "ref_base", "max_records", "credentials", "lenient"})
 _OWN = _MOCK_ONLY | {"host", "port"}
 _SERVER = frozenset(_OPTIONS) - _MOCK_ONLY
 # Secrets travel to a spawned mock through its environment, never its argv (which `ps` shows).
@@ -55,6 +55,7 @@ def mock_config(values: Mapping[str, Any]) -> MockConfig:
         max_records=values.get("max_records") or DEFAULT_MAX_RECORDS,
         ref_bases=tuple(values.get("ref_base") or ()),
         credentials=tuple(values.get("credentials") or ()),
+        lenient=bool(values.get("lenient")),
     )
 
 
@@ -79,6 +80,8 @@ def mock_argv(config: MockConfig, more: list[str] | None = None) -> list[str]:
         value = getattr(server.faults if fault else server, option.dest)
         if value != getattr(default_faults if fault else default, option.dest):
             argv += [option.name, str(value)]
+    if config.lenient:
+        argv.append("--lenient")
     if config.max_records != DEFAULT_MAX_RECORDS:
         argv += ["--max-records", str(config.max_records)]
     for prefix, folder in config.ref_bases:

@@ -36,6 +36,7 @@ def mock(
     *contracts: Path,
     max_records: int = 1000,
     credentials: tuple[str, ...] = (),
+    lenient: bool = False,
     **server: Any,
 ) -> MockDispatcher:
     """A mock of `contracts` (the Petstore by default), served in this process."""
@@ -46,6 +47,7 @@ def mock(
         StubConfig(**server),
         max_records=max_records,
         credentials=credentials,
+        lenient=lenient,
     )
     return MockDispatcher.of(config)
 

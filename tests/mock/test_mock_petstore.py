@@ -116,3 +116,16 @@ def test_examples_come_first() -> None:
     app = mock()
     inventory = send(app, "GET", "/api/v3/store/inventory", headers={"api_key": "k"})
     assert inventory.json == {"available": 7, "sold": 2}
+
+
+def test_lenient_serves_a_broken_request_and_names_what_it_breaks() -> None:
+    """--lenient: a body without `name` is created anyway, the problem in a header; the
+    value of the wrong type is not kept (the answer still holds to the contract)."""
+    app = mock(lenient=True)
+    created = send(app, "POST", "/api/v3/pet", {"photoUrls": 3, "status": "sold"})
+    assert created.status == 200
+    assert created.json["status"] == "sold"
+    assert isinstance(created.json["photoUrls"], list)
+    said = created.headers[b"x-loadspec-mock-problems"]
+    assert b"'name' is a required property" in said and b"not of type 'array'" in said
+    assert send(app, "POST", "/api/v3/pet", DOG, headers={}).status == 401

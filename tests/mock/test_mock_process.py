@@ -152,3 +152,13 @@ def test_a_file_that_is_no_contract_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "not a Swagger/OpenAPI document" in done.stderr
+
+
+def test_the_stub_limits_apply(petstore: MockServer) -> None:
+    """The stub's front end: too many headers is 431, a body past --max-body is 413."""
+    many = {f"x-h{i}": "v" for i in range(150)}
+    assert httpx.get(f"{petstore.url}/api/v3/pet/1", headers=many).status_code == 431
+    big = b"{" + b" " * (2 * 1024 * 1024) + b"}"
+    answer = httpx.post(f"{petstore.url}/api/v3/pet", content=big, headers=AUTH)
+    assert answer.status_code == 413
+    assert answer.json()["errors"][0]["rule"] == "maxBody"
