@@ -32,7 +32,7 @@ class Embedded:
     """What a run without a host runs against.
 
     Attributes:
-        contracts: the contracts to mock; empty: the embedded gateway serves every endpoint.
+        contracts: the contracts to mock (empty: the embedded gateway is started).
         unserved: the endpoints the gateway does not serve (why a mock, if one).
     """
 
@@ -41,7 +41,13 @@ class Embedded:
 
     @property
     def is_mock(self) -> bool:
-        return bool(self.unserved)
+        return bool(self.unserved and self.contracts)
+
+    @property
+    def unservable(self) -> bool:
+        """Endpoints the gateway does not serve and no contract to mock them from: the case a
+        run may refuse (exit 2) rather than send them to the gateway."""
+        return bool(self.unserved and not self.contracts)
 
     def describe(self, url: str) -> str:
         """How a report names the target: `a MOCK of 3 contract(s) at URL (not the API)`."""
@@ -67,7 +73,7 @@ def choose_embedded(endpoints: Iterable[tuple[str, str]], contracts: Iterable[Pa
     if not unserved:
         return Embedded()
     found = tuple(dict.fromkeys(path.resolve() for path in contracts))
-    return Embedded(found, tuple(unserved)) if found else Embedded()
+    return Embedded(found, tuple(unserved))
 
 
 def spec_contracts(

@@ -50,8 +50,9 @@ def test_any_other_endpoint_gets_a_mock_of_the_contracts() -> None:
     )
 
 
-def test_without_contracts_the_gateway_stays() -> None:
-    assert not choose_embedded([("GET", "/elsewhere")], []).is_mock
+def test_without_contracts_the_gateway_stays_and_says_it_cannot_serve() -> None:
+    choice = choose_embedded([("GET", "/elsewhere")], [])
+    assert not choice.is_mock and choice.unservable
 
 
 @pytest.mark.slow
