@@ -25,6 +25,10 @@ BENCHMARKS = {
         "one master with 1, 2, 4 workers: requests per CPU-s, the master's cost per worker",
     ),
     "stub": ("bench.stub_throughput", "the embedded gateway's vs. Locust's requests per CPU-s"),
+    "mock": (
+        "bench.mock_throughput",
+        "the mock's requests per CPU-s beside the embedded gateway's and Prism's",
+    ),
     "conformance": ("bench.conformance_cost", "the CPU cost of --validate-responses per request"),
     "validate": ("bench.validate_specs", "validating 1,000 specs vs. the bare parse loop"),
     "reliability": ("bench.reliability", "faults, restarts, hostile inputs, a flood and a soak"),

@@ -32,11 +32,18 @@ from loadspec.locust.pacing import Pacer
 from loadspec.locust.preflight import check_served, check_webhook_secret
 from loadspec.locust.transport import FastHttpTransport
 from loadspec.locust.users import prepare_client
+from loadspec.mock.embedded import (
+    Embedded,
+    choose_embedded,
+    spec_contracts,
+    spec_requests,
+    start_embedded,
+)
 from loadspec.rows import RowKind
 from loadspec.runtime.calls import Call, Failure, Reply
 from loadspec.runtime.compiled import CompiledSpec
 from loadspec.runtime.engine import Callbacks, Judge, SpecRunner
-from loadspec.stub import StubServer
+from loadspec.stub.config import StubConfig
 from loadspec.webhooks import CallbackBox, Listener
 from loadspec.webhooks.defaults import DEFAULT_WEBHOOK_SECRET
 from loadspec.webhooks.signing import Verifier
@@ -88,7 +95,7 @@ def check_all(
     listener when a spec waits for callbacks; the outcomes and where they ran."""
     settings, credentials, specs = run.settings, run.credentials, run.running
     with contextlib.ExitStack() as stack:
-        url, where, secret = stack.enter_context(_target(settings, host, credentials, specs))
+        url, where, secret = stack.enter_context(_target(settings, host, credentials, specs, say))
         box, webhook_url = stack.enter_context(_listener(settings, specs, secret))
         target = CheckTarget(url, credentials, box, webhook_url)
         say(f"checking {len(run.plan.to_run)} of {len(run.plan.specs)} spec(s) at {where}")
@@ -97,7 +104,11 @@ def check_all(
 
 @contextlib.contextmanager
 def _target(
-    settings: RunSettings, host: str | None, credentials: Credentials, specs: list[CompiledSpec]
+    settings: RunSettings,
+    host: str | None,
+    credentials: Credentials,
+    specs: list[CompiledSpec],
+    say: Callable[[str], None],
 ) -> Iterator[tuple[str, str, str]]:
     """The API's URL, how to name it, and the secret its callbacks are signed with: a host
     named (checked as a load run checks it), else the embedded gateway, started."""
@@ -113,10 +124,22 @@ def _target(
     if not specs:
         yield "http://127.0.0.1", "the embedded gateway (not started: nothing to run)", secret
         return
-    check_served(specs)  # specs for another API: exit 2 naming them, never 404s from ours
+    # Specs for another API without a contract to mock: exit 2 naming them, never 404s.
+    check_served(specs, settings.root, settings.files)
     token = credentials.token(TokenType.STAFF) or ""
-    with StubServer(tokens=(token,), secret=secret) as stub:
-        yield stub.url, f"the embedded gateway ({stub.url})", secret
+    choice = _embedded(settings, specs)
+    server = start_embedded(choice, StubConfig(tokens=(token,), webhook_secret=secret))
+    with server:
+        if choice.is_mock:
+            say(f"loadspec: {choice.line(server.url)}")
+        yield server.url, choice.describe(server.url), secret
+
+
+def _embedded(settings: RunSettings, specs: list[CompiledSpec]) -> Embedded:
+    """The embedded gateway, or a mock of the specs' contracts when it does not serve them."""
+    plain = [c.spec for c in specs]
+    contracts = spec_contracts(plain, settings.root, settings.files)
+    return choose_embedded(spec_requests(plain), contracts)
 
 
 @contextlib.contextmanager

@@ -58,6 +58,15 @@ _COMMANDS = {
         "own too (--threshold, --junit, ...). Without --host the embedded gateway is started. "
         "The exit code is Locust's.",
     ),
+    Command.MOCK: (
+        "loadspec.cli.mock_cmd",
+        "serve a stateful mock of any OpenAPI/Swagger contract",
+        "Serve every operation of the contracts given (files or folders) on loopback: requests "
+        "checked against the contract, answers from its examples or generated from its schemas, "
+        "records kept by resource (create, read, update, delete, list), callbacks sent signed, "
+        "the embedded gateway's front end, limits and faults. POST /__loadspec/reset forgets "
+        "every record.",
+    ),
     Command.FUZZ: (
         "loadspec.cli.fuzz_cmd",
         "fuzz the specs' endpoints against their OpenAPI/Swagger contracts",
@@ -108,6 +117,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _settings(command: Command, args: argparse.Namespace) -> object:
+    if command is Command.MOCK:
+        from loadspec.mock.options import mock_values
+
+        return mock_values(args)
     if command.is_stub:
         from loadspec.stub.options import stub_values
 

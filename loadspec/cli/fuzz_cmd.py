@@ -79,7 +79,7 @@ def _fuzz(settings: RunSettings, url: str | None, plan: FuzzPlan, credentials: C
         settings.request_timeout,
         _rate_limit(settings.inputs.rate_limit),
     )
-    with _target(url, settings.allowed, credentials, seed) as (base_url, where):
+    with _target(url, settings.allowed, credentials, seed, plan) as (base_url, where):
         _err(f"fuzzing {len(plan.targets)} operation(s) at {where}, seed {seed}")
         result = run_fuzz(plan, replace(fuzzing, base_url=base_url), _err)
     for line in summary_lines(result, where):
@@ -107,18 +107,32 @@ def _rate_limit(limit: RateLimit | None) -> str | None:
 
 @contextlib.contextmanager
 def _target(
-    url: str | None, allowed: AllowList, credentials: Credentials, seed: int
+    url: str | None, allowed: AllowList, credentials: Credentials, seed: int, plan: FuzzPlan
 ) -> Iterator[tuple[str, str]]:
     if url is not None:
         preflight_hosts([("--url", url)], allowed)
         yield url, url
         return
-    from loadspec.stub import StubServer
+    from loadspec.mock.embedded import choose_embedded, start_embedded
+    from loadspec.stub.config import StubConfig, parse_delay
 
+    endpoints = [(t.operation.method, t.operation.path) for t in plan.targets]
+    choice = choose_embedded(endpoints, [c.contract.path for c in plan.contracts])
     token = credentials.fixed or ""
     # Channels activate at once, so the stateful phase can send messages on them.
-    with StubServer(tokens=(token,), activation_delay="0", message_delay="10", seed=seed) as stub:
-        yield stub.url, f"the embedded gateway ({stub.url})"
+    server = start_embedded(
+        choice,
+        StubConfig(
+            tokens=(token,),
+            seed=seed,
+            activation_delay=parse_delay("0"),
+            message_delay=parse_delay("10"),
+        ),
+    )
+    with server:
+        if choice.is_mock:
+            _err(f"loadspec: {choice.line(server.url)}")
+        yield server.url, choice.describe(server.url)
 
 
 def _dry_run(plan: FuzzPlan) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from loadspec.config import units
+from loadspec.config.mock_options import MOCK_OPTIONS
 from loadspec.config.stub_options import STUB_OPTIONS
 from loadspec.config.table import Command, Kind, Option
 from loadspec.webhooks.defaults import DEFAULT_HMAC_HEADER, SCHEMES
@@ -486,7 +487,7 @@ _FUZZING = (
     Option(
         "--seed",
         "seed of random draws, for a run that can be repeated",
-        frozenset({C.FUZZ, C.STUB}),
+        frozenset({C.FUZZ, C.STUB, C.MOCK}),
         parse=units.parse_natural,
         metavar="N",
         group="run",
@@ -625,5 +626,6 @@ OPTIONS: tuple[Option, ...] = (
     *_OUTPUT,
     *_FUZZING,
     *STUB_OPTIONS,
+    *MOCK_OPTIONS,
 )
 """Every option and setting of every command, in the order help and docs list them."""

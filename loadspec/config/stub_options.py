@@ -17,6 +17,8 @@ __all__ = ["FAULTS", "STUB_OPTIONS"]
 FAULTS = "faults"
 """The group of options that fill `Faults`, all off by default."""
 _STUB = frozenset({Command.STUB})
+_SERVED = frozenset({Command.STUB, Command.MOCK})
+"""Options of the stub that the contract mock (`loadspec mock`) takes too: same front end."""
 _DELAY = "ms: N, fixed:N, uniform:LO:HI, exp:MEAN or normal:MU:SD"
 
 
@@ -24,17 +26,21 @@ def _stub(name: str, metavar: str, text: str, parse: Any = None, **more: Any) ->
     return Option(name, text, _STUB, parse=parse, metavar=metavar, group="behaviour", **more)
 
 
+def _served(name: str, metavar: str, text: str, parse: Any = None, **more: Any) -> Option:
+    return Option(name, text, _SERVED, parse=parse, metavar=metavar, group="behaviour", **more)
+
+
 def _fault(name: str, text: str, parse: Any = units.parse_share) -> Option:
     # A delay's text is read by the gateway's own `parse_delay` (`config_from_values`).
     metavar = "P" if parse is units.parse_share else "DELAY"
-    return Option(name, text, _STUB, parse=parse, metavar=metavar, group=FAULTS)
+    return Option(name, text, _SERVED, parse=parse, metavar=metavar, group=FAULTS)
 
 
 _SERVING = (
     Option(
         "--host",
         "address to listen on: loopback, or an address --allow-host names (default 127.0.0.1)",
-        _STUB,
+        _SERVED,
         default="127.0.0.1",
         metavar="ADDRESS",
     ),
@@ -50,7 +56,7 @@ _SERVING = (
     Option(
         "--port",
         "port to listen on, 0 for any free one (default 8080)",
-        _STUB,
+        _SERVED,
         parse=units.parse_natural,
         default="8080",
         metavar="PORT",
@@ -76,7 +82,7 @@ _SERVING = (
     Option(
         "--webhook-secret",
         "the HS256 secret callbacks are signed with (default: the gateway's own)",
-        frozenset({Command.STUB}),
+        _SERVED,
         metavar="SECRET",
         secret=True,
         config=False,
@@ -93,10 +99,11 @@ _SERVING = (
 )
 
 _BEHAVIOUR = (
-    _stub(
+    _served(
         "--activation-delay",
         "DELAY",
-        f"channel creation to activation ({_DELAY}; default uniform:500:1500)",
+        f"channel creation to activation; the mock's records from pending to active, and its "
+        f"callbacks ({_DELAY}; default uniform:500:1500)",
     ),
     _stub(
         "--message-delay",
@@ -109,22 +116,22 @@ _BEHAVIOUR = (
         "callbacks of channels created without a callback_url go here (loopback, or --allow-host)",
         units.parse_url,
     ),
-    _stub(
+    _served(
         "--callback-signature",
         "|".join(SCHEMES),
         "how callbacks are signed: jwt (HS256 with payload_hash, the default), hmac-sha256 "
         "(hex HMAC of the body, sha256= prefix, in --callback-signature-header) or none",
         choices=SCHEMES,
     ),
-    _stub(
+    _served(
         "--callback-signature-header",
         "NAME",
         f"the header an hmac-sha256 signature goes in (default {DEFAULT_HMAC_HEADER})",
     ),
-    _stub(
+    _served(
         "--callback-attempts", "N", "delivery attempts per callback (default 5)", units.parse_count
     ),
-    _stub(
+    _served(
         "--callback-backoff",
         "SECONDS",
         "first retry delay, doubled at each retry (default 0.2)",
@@ -148,25 +155,25 @@ _BEHAVIOUR = (
         "business of a clients query that names none",
         field="default_business_uid",
     ),
-    _stub(
+    _served(
         "--max-body",
         "BYTES",
         "largest request body accepted (413 beyond; default 1048576)",
         units.parse_natural,
     ),
-    _stub(
+    _served(
         "--max-header-bytes",
         "BYTES",
         "largest request line and headers accepted (431 beyond; default 65536)",
         units.parse_natural,
     ),
-    _stub(
+    _served(
         "--max-headers",
         "N",
         "most headers per request (431 beyond; default 100)",
         units.parse_natural,
     ),
-    _stub(
+    _served(
         "--header-timeout",
         "SECONDS",
         "a request's headers must arrive within this (slow clients are cut off; default 10)",
@@ -191,7 +198,7 @@ _BEHAVIOUR = (
         units.parse_number,
         field="retention_seconds",
     ),
-    _stub(
+    _served(
         "--server",
         "KIND",
         "HTTP front end: httptools (default, fastest) or uvicorn (the ASGI app under uvicorn)",
@@ -215,7 +222,7 @@ _HANDSHAKE = tuple(
     Option(
         name,
         text,
-        _STUB,
+        _SERVED,
         Kind.FLAG,
         default=False,
         hidden=True,

@@ -29,12 +29,14 @@ class Command(enum.StrEnum):
     CHECK = "check"
     STUB = "stub"
     LOAD = "load"
+    MOCK = "mock"
     LISTEN = "stub.listen"
 
     @property
     def is_stub(self) -> bool:
-        """The embedded gateway and its tools: their settings live in `[tool.loadspec.stub]`."""
-        return self in (Command.STUB, Command.LISTEN)
+        """The embedded gateway, the contract mock (the stub's front end, faults and limits)
+        and their tools: their settings live in `[tool.loadspec.stub]`."""
+        return self in (Command.STUB, Command.MOCK, Command.LISTEN)
 
 
 class Kind(enum.StrEnum):

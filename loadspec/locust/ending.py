@@ -188,6 +188,8 @@ def on_quit(environment: Environment, state: ProcessState) -> None:
         return
     for line in verdict.lines():
         _console.info(line)
+    if state.mock_target is not None:
+        _console.info("loadspec: this run was against %s", state.mock_target)
     json_file = getattr(environment.parsed_options, "json_file", None)
     if json_file:
         path = Path(f"{json_file}.json")

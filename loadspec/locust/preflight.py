@@ -10,13 +10,14 @@ from urllib.parse import urlsplit
 
 from loadspec.config.settings import RunSettings
 from loadspec.errors import ConfigError, ExitCode
-from loadspec.files import check_output
+from loadspec.files import SpecFiles, check_output
 from loadspec.inputs.credentials import Credentials
 from loadspec.inputs.targets import preflight_hosts
 from loadspec.language.names import needed_variables
+from loadspec.mock.embedded import spec_contracts
 from loadspec.runtime.compiled import CompiledSpec
 from loadspec.runtime.needs import missing_credentials
-from loadspec.stub.served import serves
+from loadspec.stub.served import foreign
 from loadspec.verdicts.baseline import load_baseline
 from loadspec.verdicts.thresholds import check_rows
 from loadspec.webhooks.defaults import SECRET_ENV
@@ -133,7 +134,7 @@ def check_targets(options: Any, settings: RunSettings, specs: Iterable[CompiledS
                 "give --host (and its tokens) to use a fallback host"
             )
         if not getattr(options, "worker", False):  # a worker takes the master's host
-            check_served(specs)
+            check_served(specs, settings.root, settings.files)
         return
     specs = list(specs)
     targets = [("--host", host)]
@@ -161,30 +162,28 @@ def check_base_paths(host: str, specs: Iterable[CompiledSpec]) -> None:
                 )
 
 
-def check_served(specs: Iterable[CompiledSpec]) -> None:
-    """Every request of `specs` is one the embedded gateway serves (`ConfigError` naming
-    the specs and their first other request otherwise)."""
+def check_served(specs: Iterable[CompiledSpec], root: Path | None, files: SpecFiles | None) -> None:
+    """Without a host, every request goes to the embedded gateway, or to a mock of the specs'
+    contracts (`loadspec.mock.embedded`): a spec that calls an operation the gateway does not
+    serve and names no contract to mock it from stops the run (`ConfigError` naming each
+    spec and its first such request)."""
     others: list[str] = []
     for compiled in specs:
         for step in (s.step for s in compiled.prerequisites + compiled.test_request):
-            if _elsewhere(step.method, step.path):
-                others.append(f"{compiled.spec.path}: {step.method} {step.path} (step {step.id})")
+            if foreign(step.method, step.path):
+                if not any(spec_contracts([compiled.spec], root, files)):
+                    others.append(
+                        f"{compiled.spec.path}: {step.method} {step.path} (step {step.id})"
+                    )
                 break
     if others:
         raise ConfigError(
             "\n".join(others) + f"\nloadspec: no --host given, so the run would start the "
             f"embedded gateway, which serves the communication gateway's and the clients "
-            f"API's operations only: {len(others)} spec(s) above call others. Give --host "
-            "with the URL of the API they were written for"
+            f"API's operations only, or a mock of the specs' contracts: {len(others)} spec(s) "
+            "above call others and name no contract (swagger:) to mock. Give --host with the "
+            "URL of the API they were written for"
         )
-
-
-def _elsewhere(method: str | None, path: str | None) -> bool:
-    """A request the embedded gateway has no operation for (a path that is all placeholder,
-    or a whole URL, is the spec's own business)."""
-    if method is None or path is None or path.startswith(("{{", "http://", "https://")):
-        return False
-    return not serves(method, path)
 
 
 def check_webhook_secret(host: str, settings: RunSettings, specs: Iterable[CompiledSpec]) -> None:

@@ -153,13 +153,28 @@ def _configured(environment: Environment, state: ProcessState) -> None:
 
 
 def _start_gateway(environment: Environment, state: ProcessState, secret: str) -> None:
-    from loadspec.stub import StubServer
+    """The embedded gateway, or a mock of the specs' contracts when it does not serve them."""
+    from loadspec.mock.embedded import (
+        choose_embedded,
+        spec_contracts,
+        spec_requests,
+        start_embedded,
+    )
+    from loadspec.stub.config import StubConfig
 
     assert state.gateway_tokens is not None
     staff = state.gateway_tokens.token(TokenType.STAFF)
     assert staff is not None
-    gateway = state.gateway = StubServer(tokens=(staff,), secret=secret).start()
+    specs = [c.compiled.spec for c in environment.user_classes if hasattr(c, "compiled")]
+    run = state.run
+    choice = choose_embedded(spec_requests(specs), spec_contracts(specs, run.root, run.files))
+    server = StubConfig(tokens=(staff,), webhook_secret=secret)
+    gateway = state.gateway = start_embedded(choice, server).start()
     environment.host = state.gateway_url = gateway.url
+    if choice.is_mock:
+        state.mock_target = choice.describe(gateway.url)
+        _log.warning("loadspec: %s (pid %s)", choice.line(gateway.url), gateway.pid)
+        return
     _log.info(
         "loadspec: no --host given: started the embedded gateway at %s (pid %s); "
         "it stops when Locust quits",

@@ -53,6 +53,8 @@ class ProcessState:
         listener: the webhook listener (a master's relays to the workers).
         gateway: the embedded gateway, when this process started it.
         gateway_url: the embedded gateway's URL (a worker's comes with its share).
+        mock_target: how the summary names the mock started instead of the gateway (None:
+            no mock), so that a run against a mock never reads like one against the API.
         webhook_url: the public listener's URL the master announces (with each share).
         pacer: paces every request of this process (a configuration's rateLimit), if set.
         workload: the iteration budget, arrival schedule and data rows of this process.
@@ -76,6 +78,7 @@ class ProcessState:
     listener: Listener | None = None
     gateway: StubServer | None = None
     gateway_url: str | None = None
+    mock_target: str | None = None
     webhook_url: str | None = None
     pacer: Pacer | None = None
     workload: Workload | None = None

@@ -60,6 +60,9 @@ class StubServer:
     Use it as a context manager, or call `start()` and `stop()`.
     """
 
+    internal = "/__stub"
+    """Where the server's own paths (health, stats) are, outside any contract."""
+
     def __init__(
         self,
         config: StubConfig | None = None,
@@ -121,14 +124,7 @@ class StubServer:
         """Spawn the stub and return once it answers its health check."""
         if self._proc is not None:
             return self
-        argv = [
-            sys.executable,
-            "-m",
-            "loadspec.stub",
-            *config_to_argv(self.config),
-            "--ready-json",
-            "--exit-on-stdin-eof",
-        ]
+        argv = self._argv(["--ready-json", "--exit-on-stdin-eof"])
         stderr = self._stderr_arg
         if stderr is None:
             # Kept open for the child's lifetime and closed by stop(), so no `with` here.
@@ -138,7 +134,7 @@ class StubServer:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=stderr,
-            env={**_inherited(os.environ), **secret_env(self.config)},
+            env={**_inherited(os.environ), **self._secret_env()},
             start_new_session=True,
         )
         _RUNNING.add(self)
@@ -149,6 +145,14 @@ class StubServer:
             self.stop()
             raise
         return self
+
+    def _argv(self, handshake: list[str]) -> list[str]:
+        """The child's command line, with the launcher's `handshake` flags."""
+        return [sys.executable, "-m", "loadspec.stub", *config_to_argv(self.config), *handshake]
+
+    def _secret_env(self) -> dict[str, str]:
+        """The variables that carry the child's secrets (never its argv, which `ps` shows)."""
+        return secret_env(self.config)
 
     def _await_ready(self, deadline: float) -> str:
         assert self._proc is not None and self._proc.stdout is not None
@@ -170,7 +174,7 @@ class StubServer:
         return url
 
     def _check_health(self) -> None:
-        with urllib.request.urlopen(self.url + "/__stub/health", timeout=5) as response:
+        with urllib.request.urlopen(self.url + self.internal + "/health", timeout=5) as response:
             if response.status != 200:
                 raise StubStartError(self._failure(f"health check answered {response.status}"))
 
@@ -190,7 +194,7 @@ class StubServer:
 
     def stats(self) -> dict[str, Any]:
         """The stub's counters (`GET /__stub/stats`): requests, statuses, callbacks."""
-        with urllib.request.urlopen(self.url + "/__stub/stats", timeout=5) as response:
+        with urllib.request.urlopen(self.url + self.internal + "/stats", timeout=5) as response:
             stats: dict[str, Any] = json.loads(response.read())
         return stats
 

@@ -1,7 +1,8 @@
 """What the embedded gateway serves: its operations, for runs that would send specs to it.
 
-The gateway (`stub/gateway/app.py`) routes exactly these (a test holds the two together);
-a load run without `--host` refuses specs that call anything else, rather than counting
+The gateway (`stub/gateway/app.py`) routes exactly these (a test holds the two together).
+A run without `--host` asks `foreign` of each request (`loadspec.mock.embedded`): a spec that
+calls anything else gets a mock of its contract, or the run refuses it, rather than counting
 every request as a 404 of the wrong target.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["CLIENTS_BASE", "GATEWAY_BASE", "SERVED_OPERATIONS", "serves"]
+__all__ = ["CLIENTS_BASE", "GATEWAY_BASE", "SERVED_OPERATIONS", "foreign", "serves"]
 
 GATEWAY_BASE = "/business/communication"
 CLIENTS_BASE = "/platform/v1"
@@ -32,7 +33,8 @@ _TEMPLATES = [(tuple(path.split("/")), methods) for path, methods in SERVED_OPER
 def serves(method: str, path: str) -> bool:
     """Whether the gateway has an operation for `method` on a spec step's `path`.
 
-    A segment with a `{{placeholder}}` matches any segment; the query is not part of it.
+    A segment with a `{{placeholder}}` or a `{parameter}` matches any segment; the query is
+    not part of it.
     """
     segments = path.split("?", 1)[0].rstrip("/").split("/")
     return any(
@@ -40,10 +42,18 @@ def serves(method: str, path: str) -> bool:
     )
 
 
+def foreign(method: str | None, path: str | None) -> bool:
+    """A request the gateway has no operation for (a path that is all placeholder, or a
+    whole URL, is the spec's own business: never foreign)."""
+    if method is None or path is None or path.startswith(("{{", "http://", "https://")):
+        return False
+    return not serves(method, path)
+
+
 def _same(segments: list[str], template: tuple[str, ...]) -> bool:
     if len(segments) != len(template):
         return False
     return all(
-        mine == theirs or "{{" in mine or theirs.startswith("{")
+        mine == theirs or "{" in mine or theirs.startswith("{")
         for mine, theirs in zip(segments, template, strict=True)
     )

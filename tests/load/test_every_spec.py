@@ -151,7 +151,7 @@ def test_specs_for_another_api_without_a_host_exit_2_naming_them(tmp_path: Path)
     assert done.returncode == 2, done.stderr[-2000:]
     assert f"{specs / 'get_pet.md'}: GET /api/v3/pet/{{{{pet_id}}}}" in done.stderr
     assert f"{specs / 'find_pets.md'}: GET /api/v3/pet/findByStatus" in done.stderr
-    assert "2 spec(s) above call others. Give --host" in done.stderr
+    assert "2 spec(s) above call others and name no contract (swagger:) to mock" in done.stderr
     assert "communication" not in done.stderr.replace("communication gateway", "")
     assert "started the embedded gateway" not in done.stderr and not rows
     assert "Traceback" not in done.stderr

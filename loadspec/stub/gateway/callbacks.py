@@ -97,6 +97,11 @@ class CallbackSender:
         url = url or self._config.callback_url
         if url is None:
             return
+        body = dumps({"id": new_uid(), "event": event, "occurred_at": iso_now(), "data": data})
+        self.send(url, body)
+
+    def send(self, url: str, body: bytes, after: float = 0.0) -> None:
+        """Schedule `body`, signed, to `url` in `after` seconds, with the callback faults."""
         self.stats.emitted += 1
         if not self._loopback(url):
             self.stats.refused += 1
@@ -104,11 +109,10 @@ class CallbackSender:
         if self._draw(self._faults.callback_drop_rate):
             self.stats.dropped += 1
             return
-        body = dumps({"id": new_uid(), "event": event, "occurred_at": iso_now(), "data": data})
         copies = 2 if self._draw(self._faults.callback_duplicate_rate) else 1
         self.stats.duplicated += copies - 1
         for _ in range(copies):
-            self._spawn(self._deliver(url, body, self._delay()))
+            self._spawn(self._deliver(url, body, after + self._delay()))
 
     def _loopback(self, url: str) -> bool:
         allowed = self._checked.get(url)

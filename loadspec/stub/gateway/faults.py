@@ -52,6 +52,8 @@ class FaultInjector:
         return reply
 
     def _broken(self, reply: Answer) -> Answer:
+        if reply.payload is not None and not isinstance(reply.payload, dict):
+            return Answer(reply.status, b"{}", reply.headers, {})  # an object for an array (mock)
         payload: dict[str, Any] = dict(reply.payload or {})
         if self._rng.random() < 0.5:
             payload.pop("data", None)  # a required member missing

@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from loadspec.stub.gateway.app import Dispatcher
 from loadspec.stub.gateway.faults import RESET
+from loadspec.stub.gateway.front import Application
 from loadspec.stub.gateway.http import Answer, Request
 from loadspec.stub.server.resets import reset_connection
 
@@ -25,7 +25,7 @@ class _TooLarge(Exception):
 class AsgiApp:
     """ASGI 3 application over a `Dispatcher`; closes the callback client on shutdown."""
 
-    def __init__(self, dispatcher: Dispatcher) -> None:
+    def __init__(self, dispatcher: Application) -> None:
         self.dispatcher = dispatcher
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -17,6 +17,7 @@ from typing import TextIO
 from loadspec.inputs.targets import AllowList
 from loadspec.stub.config import DEFAULT_TOKEN, ServerKind, StubConfig, StubConfigError
 from loadspec.stub.gateway.app import CLIENTS_BASE, GATEWAY_BASE, Dispatcher
+from loadspec.stub.gateway.front import Application
 from loadspec.stub.server.asgi import AsgiApp
 from loadspec.stub.server.wire import WireServer
 from loadspec.webhooks.defaults import DEFAULT_WEBHOOK_SECRET
@@ -52,18 +53,23 @@ def serve(
     ready_json: bool = False,
     exit_on_stdin_eof: bool = False,
     out: TextIO | None = None,
+    application: Application | None = None,
+    banner: Callable[[str], str] | None = None,
 ) -> int:
-    """Run the stub until SIGINT/SIGTERM (or stdin closing, if asked); return an exit code."""
+    """Run the stub (or `application`, e.g. the mock, on the same front end) until SIGINT/SIGTERM
+    (or stdin closing, if asked); return an exit code. `banner(url)` is the text shown once
+    serving, when not `ready_json`."""
     logging.basicConfig(level=logging.WARNING, format="loadspec stub: %(levelname)s %(message)s")
     sock = bind(config.host, config.port, config.allow_hosts)
-    dispatcher = Dispatcher(config)
+    dispatcher = Dispatcher(config) if application is None else application
     front = _uvicorn if config.server is ServerKind.UVICORN else _wire
     started = False
 
     def ready(stop: Callable[[], None]) -> None:
         nonlocal started
         started = True
-        _announce(config, sock, sys.stdout if out is None else out, ready_json)
+        show = banner or (lambda url: _banner(config, url))
+        _announce(show, sock, sys.stdout if out is None else out, ready_json)
         if exit_on_stdin_eof:
             _watch_stdin(stop)
 
@@ -81,7 +87,7 @@ def _on_signals(stop: Callable[[], None]) -> None:
         loop.add_signal_handler(sig, stop)
 
 
-async def _wire(dispatcher: Dispatcher, sock: socket.socket, ready: Ready) -> None:
+async def _wire(dispatcher: Application, sock: socket.socket, ready: Ready) -> None:
     server = WireServer(dispatcher, asyncio.get_running_loop())
     started = asyncio.Event()
     task = asyncio.ensure_future(server.serve(sock, started))
@@ -94,7 +100,7 @@ async def _wire(dispatcher: Dispatcher, sock: socket.socket, ready: Ready) -> No
     await task
 
 
-async def _uvicorn(dispatcher: Dispatcher, sock: socket.socket, ready: Ready) -> None:
+async def _uvicorn(dispatcher: Application, sock: socket.socket, ready: Ready) -> None:
     import uvicorn  # only this front end needs it
 
     server = uvicorn.Server(
@@ -138,13 +144,15 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
     return uvloop.new_event_loop
 
 
-def _announce(config: StubConfig, sock: socket.socket, out: TextIO, ready_json: bool) -> None:
+def _announce(
+    banner: Callable[[str], str], sock: socket.socket, out: TextIO, ready_json: bool
+) -> None:
     host, port = sock.getsockname()[:2]
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
     if ready_json:
         out.write(READY_PREFIX + json.dumps({"url": url, "port": port, "pid": os.getpid()}) + "\n")
     else:
-        out.write(_banner(config, url))
+        out.write(banner(url))
     out.flush()
 
 

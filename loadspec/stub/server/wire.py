@@ -20,8 +20,8 @@ from urllib.parse import unquote
 
 import httptools
 
-from loadspec.stub.gateway.app import Dispatcher
 from loadspec.stub.gateway.faults import RESET
+from loadspec.stub.gateway.front import Application
 from loadspec.stub.gateway.http import Answer, Request, gateway_error
 from loadspec.stub.gateway.validation import Issue
 from loadspec.stub.server.resets import reset_connection
@@ -264,7 +264,7 @@ class _Connection(asyncio.Protocol):
 class WireServer:
     """Serves a `Dispatcher` on a listening socket until `stop()`."""
 
-    def __init__(self, dispatcher: Dispatcher, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, dispatcher: Application, loop: asyncio.AbstractEventLoop) -> None:
         self.dispatcher = dispatcher
         self.loop = loop
         self.connections: set[_Connection] = set()
