@@ -485,6 +485,16 @@ _FUZZING = (
         group="fuzzing",
     ),
     Option(
+        "--master-timeout",
+        "a worker that hears nothing from its master for this long stops and exits 1 "
+        "(default 60, Locust's own; at most 60: Locust's worker quits then anyway)",
+        LOCUST,
+        parse=units.parse_seconds,
+        default="60",
+        metavar="SECONDS",
+        group="run",
+    ),
+    Option(
         "--seed",
         "seed of random draws, for a run that can be repeated",
         frozenset({C.FUZZ, C.STUB, C.MOCK}),

@@ -47,6 +47,7 @@ def _table_default(name: str) -> Any:
 
 _TABLE_TIMEOUT: float = _table_default("--request-timeout")
 _TABLE_BODY: int = _table_default("--max-body-bytes")
+_TABLE_MASTER_TIMEOUT: float = _table_default("--master-timeout")
 _LIMITS = {
     "webhook_max_age": "max_age",
     "webhook_replay_window": "replay_window",
@@ -167,6 +168,11 @@ class RunSettings:
     def max_body_bytes(self) -> int:
         """The largest response body a step takes, decompressed."""
         return int(self.values.get("max_body_bytes") or _TABLE_BODY)
+
+    @property
+    def master_timeout(self) -> float:
+        """Seconds a worker waits without word from its master before it stops."""
+        return float(self.values.get("master_timeout") or _TABLE_MASTER_TIMEOUT)
 
     @property
     def validate_responses(self) -> float:

@@ -301,21 +301,24 @@ def follow_the_master(environment: Environment, work: Workload) -> None:
     runner.register_message(MessageType.GRANT, grant)
     runner.register_message(MessageType.CEDE, cede)
     runner.register_message(MessageType.LOST, lost)
-    gevent.spawn(_watch_master, environment, runner)
+    timeout = min(work.state.run.master_timeout, MASTER_HEARTBEAT_TIMEOUT - 2)
+    gevent.spawn(_watch_master, environment, runner, timeout)
 
 
-def _watch_master(environment: Environment, runner: WorkerRunner) -> None:
-    """Say why, and exit 1, when the master has gone (Locust's worker quits on its own)."""
+def _watch_master(environment: Environment, runner: WorkerRunner, timeout: float) -> None:
+    """Say why, and quit with exit 1, when the master has said nothing for `timeout` seconds
+    (--master-timeout; Locust's worker would quit on its own after 60)."""
     while True:
         gevent.sleep(1)
         last = runner.last_heartbeat_timestamp
-        if last and time.time() - last > MASTER_HEARTBEAT_TIMEOUT - 2:
+        if last and time.time() - last > timeout:
             _log.error(
-                "loadspec: no word from the master at %s:%s for %d s: it is gone; this worker "
+                "loadspec: no word from the master at %s:%s for %g s: it is gone; this worker "
                 "stops (exit 1)",
                 runner.master_host,
                 runner.master_port,
-                MASTER_HEARTBEAT_TIMEOUT - 2,
+                timeout,
             )
             environment.process_exit_code = ExitCode.FAILED
+            runner.quit()
             return

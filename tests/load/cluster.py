@@ -90,9 +90,10 @@ class Cluster:
         command = master_command(self.specs, self.host, node.address, workers, *run)
         self._start(node, [*command, "--csv", str(self.tmp / "run")])
 
-    def start_worker(self, name: str) -> None:
-        """A worker on node `name`, joining the master by its address."""
-        self._start(self.net[name], worker_command(self.specs, self.net["master"].address))
+    def start_worker(self, name: str, *extra: str) -> None:
+        """A worker on node `name`, joining the master by its address (`extra`: more options)."""
+        command = [*worker_command(self.specs, self.net["master"].address), *extra]
+        self._start(self.net[name], command)
 
     def _start(self, node: Node, command: Sequence[str]) -> None:
         log = (self.tmp / f"{node.name}.log").open("w")

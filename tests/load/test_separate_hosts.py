@@ -111,11 +111,12 @@ def test_a_partitioned_worker_never_counts_twice_and_the_run_ends(tmp_path: Path
 
 
 def test_workers_stop_by_themselves_when_the_master_dies(cluster: Cluster) -> None:
-    """The master killed with SIGKILL mid-run: each worker stops within Locust's heartbeat
-    timeout (60 s), saying the master is gone, and exits 1."""
+    """The master killed with SIGKILL mid-run: each worker stops by itself after
+    --master-timeout (Locust's heartbeat timeout, 60 s, by default), saying the master is
+    gone, and exits 1."""
     cluster.start_master(2, "-u", "2", "-r", "2", "-t", "300s", "--think-time", "500ms")
-    cluster.start_worker("worker1")
-    cluster.start_worker("worker2")
+    cluster.start_worker("worker1", "--master-timeout", "8")
+    cluster.start_worker("worker2", "--master-timeout", "8")
     cluster.wait_for("master", "All users spawned", 60)
     cluster.processes["master"].send_signal(signal.SIGKILL)
     for worker in ("worker1", "worker2"):
