@@ -33,6 +33,7 @@ from loadspec.locust.preflight import check_served, check_webhook_secret
 from loadspec.locust.transport import FastHttpTransport
 from loadspec.locust.users import prepare_client
 from loadspec.mock.embedded import (
+    MOCK_CREDENTIAL,
     Embedded,
     choose_embedded,
     spec_contracts,
@@ -43,6 +44,7 @@ from loadspec.rows import RowKind
 from loadspec.runtime.calls import Call, Failure, Reply
 from loadspec.runtime.compiled import CompiledSpec
 from loadspec.runtime.engine import Callbacks, Judge, SpecRunner
+from loadspec.runtime.needs import scheme_names
 from loadspec.stub.config import StubConfig
 from loadspec.webhooks import CallbackBox, Listener
 from loadspec.webhooks.defaults import DEFAULT_WEBHOOK_SECRET
@@ -95,7 +97,9 @@ def check_all(
     listener when a spec waits for callbacks; the outcomes and where they ran."""
     settings, credentials, specs = run.settings, run.credentials, run.running
     with contextlib.ExitStack() as stack:
-        url, where, secret = stack.enter_context(_target(settings, host, credentials, specs, say))
+        url, where, secret, credentials = stack.enter_context(
+            _target(settings, host, credentials, specs, say)
+        )
         box, webhook_url = stack.enter_context(_listener(settings, specs, secret))
         target = CheckTarget(url, credentials, box, webhook_url)
         say(f"checking {len(run.plan.to_run)} of {len(run.plan.specs)} spec(s) at {where}")
@@ -109,9 +113,11 @@ def _target(
     credentials: Credentials,
     specs: list[CompiledSpec],
     say: Callable[[str], None],
-) -> Iterator[tuple[str, str, str]]:
-    """The API's URL, how to name it, and the secret its callbacks are signed with: a host
-    named (checked as a load run checks it), else the embedded gateway, started."""
+) -> Iterator[tuple[str, str, str, Credentials]]:
+    """The API's URL, how to name it, the secret its callbacks are signed with and the
+    credentials to send: a host named (checked as a load run checks it), else the embedded
+    gateway or a mock of the specs' contracts, started (a mock gets a stand-in secret for
+    each scheme nobody gave one for)."""
     secret = settings.listener.secret or DEFAULT_WEBHOOK_SECRET
     if host:
         targets = [("--host", host)]
@@ -119,10 +125,11 @@ def _target(
             targets.append(("--fallback-host", settings.fallback_host))
         preflight_hosts(targets, settings.allowed)
         check_webhook_secret(host, settings, specs)
-        yield host, host, secret
+        yield host, host, secret, credentials
         return
     if not specs:
-        yield "http://127.0.0.1", "the embedded gateway (not started: nothing to run)", secret
+        idle = "the embedded gateway (not started: nothing to run)"
+        yield "http://127.0.0.1", idle, secret, credentials
         return
     # Specs for another API without a contract to mock: exit 2 naming them, never 404s.
     check_served(specs, settings.root, settings.files)
@@ -132,7 +139,8 @@ def _target(
     with server:
         if choice.is_mock:
             say(f"loadspec: {choice.line(server.url)}")
-        yield server.url, choice.describe(server.url), secret
+            credentials = credentials.with_secrets(scheme_names(specs), MOCK_CREDENTIAL)
+        yield server.url, choice.describe(server.url), secret, credentials
 
 
 def _embedded(settings: RunSettings, specs: list[CompiledSpec]) -> Embedded:

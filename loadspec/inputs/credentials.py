@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,6 +108,12 @@ class Credentials:
         """These credentials with `token` for `kind` where they have none."""
         tokens = {kind.value: token, **self.tokens}
         return Credentials(tokens, self.schemes, self.fixed)
+
+    def with_secrets(self, schemes: Iterable[str], secret: str) -> Credentials:
+        """These credentials with `secret` for each scheme of `schemes` that has none (a
+        local mock's, which takes any credential but wants one where the contract does)."""
+        given = {_key(name): secret for name in schemes}
+        return Credentials(self.tokens, {**given, **self.schemes}, self.fixed)
 
     def token(self, kind: TokenType) -> str | None:
         """The bare token for `kind`, or None when there is none."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
@@ -21,8 +21,12 @@ from loadspec.locust.state import ProcessState
 from loadspec.locust.transport import Failed
 from loadspec.locust.workload import Workload
 from loadspec.rows import RowKind
+from loadspec.runtime.needs import scheme_names
 from loadspec.webhooks import CallbackBox
 from loadspec.webhooks.defaults import DEFAULT_WEBHOOK_SECRET
+
+if TYPE_CHECKING:
+    from loadspec.mock.embedded import Embedded
 
 __all__ = ["install"]
 
@@ -137,8 +141,15 @@ def _tokens(
         # A host is named: its tokens only, never the gateway's development one.
         return tokens, None
     # Without LOADSPEC_TOKEN_STAFF the embedded gateway's own dev token is used, and only
-    # for it: `tokens_for` checks the host against the gateway's own address.
-    return tokens, tokens.with_token(TokenType.STAFF, DEFAULT_TOKEN)
+    # for it: `tokens_for` checks the host against the gateway's own address. A mock of the
+    # specs' contracts takes any credential: each scheme nobody gave a secret gets a stand-in.
+    local = tokens.with_token(TokenType.STAFF, DEFAULT_TOKEN)
+    if _embedded(environment, state).is_mock:
+        from loadspec.mock.embedded import MOCK_CREDENTIAL
+
+        specs = [c.compiled for c in environment.user_classes if hasattr(c, "compiled")]
+        local = local.with_secrets(scheme_names(specs), MOCK_CREDENTIAL)
+    return tokens, local
 
 
 def _configured(environment: Environment, state: ProcessState) -> None:
@@ -154,20 +165,13 @@ def _configured(environment: Environment, state: ProcessState) -> None:
 
 def _start_gateway(environment: Environment, state: ProcessState, secret: str) -> None:
     """The embedded gateway, or a mock of the specs' contracts when it does not serve them."""
-    from loadspec.mock.embedded import (
-        choose_embedded,
-        spec_contracts,
-        spec_requests,
-        start_embedded,
-    )
+    from loadspec.mock.embedded import start_embedded
     from loadspec.stub.config import StubConfig
 
     assert state.gateway_tokens is not None
     staff = state.gateway_tokens.token(TokenType.STAFF)
     assert staff is not None
-    specs = [c.compiled.spec for c in environment.user_classes if hasattr(c, "compiled")]
-    run = state.run
-    choice = choose_embedded(spec_requests(specs), spec_contracts(specs, run.root, run.files))
+    choice = _embedded(environment, state)
     server = StubConfig(tokens=(staff,), webhook_secret=secret)
     gateway = state.gateway = start_embedded(choice, server).start()
     environment.host = state.gateway_url = gateway.url
@@ -181,6 +185,16 @@ def _start_gateway(environment: Environment, state: ProcessState, secret: str) -
         gateway.url,
         gateway.pid,
     )
+
+
+def _embedded(environment: Environment, state: ProcessState) -> Embedded:
+    """Without a host: the embedded gateway, or a mock of the specs' contracts (every process
+    of a run decides the same from the same specs)."""
+    from loadspec.mock.embedded import choose_embedded, spec_contracts, spec_requests
+
+    specs = [c.compiled.spec for c in environment.user_classes if hasattr(c, "compiled")]
+    run = state.run
+    return choose_embedded(spec_requests(specs), spec_contracts(specs, run.root, run.files))
 
 
 def _reporter(environment: Environment) -> Any:

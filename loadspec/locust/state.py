@@ -135,7 +135,7 @@ class ProcessState:
         """Stop the embedded gateway (no more callbacks), then the listener."""
         if self.gateway is not None:
             self.gateway.stop()
-            _log.info("loadspec: embedded gateway stopped")
+            _log.info("loadspec: embedded %s stopped", "mock" if self.mock_target else "gateway")
             self.gateway = None
         if self.listener is not None:
             self.listener.stop()

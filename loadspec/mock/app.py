@@ -184,7 +184,7 @@ class MockDispatcher:
     def _stateful(
         self, op: MockOperation, reply: Reply, request: Request, sent: Any, prefer: Prefer
     ) -> tuple[Answer, Record | None]:
-        path = request.path.rstrip("/")
+        path = _under_base(op, request.path.rstrip("/"))
         if op.kind is Kind.CREATE:
             return self._create(op, reply, path, sent, prefer)
         if op.kind is Kind.LIST:
@@ -364,3 +364,12 @@ def _id_of(sent: Any, key: str | None) -> str | None:
         return None
     value = sent.get(key)
     return None if value is None or value == "" or isinstance(value, dict | list) else str(value)
+
+
+def _under_base(op: MockOperation, path: str) -> str:
+    """`path` as the contract's full path spells it: a request that left out the base path
+    (`/pet/7` for `/api/v3/pet/7`) is about the same records."""
+    if not op.short_path:
+        return path
+    base = op.path[: len(op.path) - len(op.short_path)]
+    return path if path == base or path.startswith(base + "/") else base + path

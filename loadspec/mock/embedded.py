@@ -22,7 +22,18 @@ from loadspec.stub.config import StubConfig
 from loadspec.stub.process import StubServer
 from loadspec.stub.served import foreign
 
-__all__ = ["Embedded", "choose_embedded", "spec_contracts", "spec_requests", "start_embedded"]
+__all__ = [
+    "MOCK_CREDENTIAL",
+    "Embedded",
+    "choose_embedded",
+    "spec_contracts",
+    "spec_requests",
+    "start_embedded",
+]
+
+MOCK_CREDENTIAL = "loadspec:local-mock"
+"""What a run sends for a contract's security scheme nobody gave a secret for, when it runs
+against the embedded mock (which takes any credential where the contract wants one)."""
 
 _SHOWN = 3
 

@@ -103,6 +103,8 @@ class MockOperation:
         id_key: the record's id member.
         fields: the record's declared members (empty: any).
         statuses: the values its `status` member's schema allows (the pending rule's input).
+        short_path: the path without the contract's base path (OpenAPI 3 `servers` path,
+            Swagger 2 `basePath`), also served: specs may name an operation either way.
     """
 
     method: str
@@ -125,6 +127,7 @@ class MockOperation:
     id_key: str | None = None
     fields: frozenset[str] = frozenset()
     statuses: tuple[Any, ...] = ()
+    short_path: str = ""
 
     @property
     def stateful(self) -> bool:
@@ -173,6 +176,7 @@ def _compile(contract: Contract, document: SchemaDocument, op: Operation) -> Moc
     return MockOperation(
         method=op.method,
         path=op.path,
+        short_path=op.path.removeprefix(op.base_path.rstrip("/")) if op.base_path else "",
         doc=doc,
         version=contract.version,
         params=params,

@@ -38,12 +38,22 @@ class Route:
 
 
 class Router:
-    """Finds the route of a path; the first contract to declare a path and method keeps it."""
+    """Finds the route of a path; the first contract to declare a path and method keeps it.
+
+    An operation is also found by its path without its contract's base path, where no
+    operation has that path itself (`/pet` as well as `/api/v3/pet`).
+    """
 
     def __init__(self, operations: Iterable[MockOperation]) -> None:
+        operations = list(operations)
         by_path: dict[str, dict[str, MockOperation]] = {}
         for operation in operations:
             by_path.setdefault(operation.path, {}).setdefault(operation.method, operation)
+        full = set(by_path)
+        for operation in operations:
+            short = operation.short_path
+            if short and short.startswith("/") and short not in full:
+                by_path.setdefault(short, {}).setdefault(operation.method, operation)
         self._exact: dict[str, Route] = {}
         templated: dict[int, list[Route]] = {}
         for path, methods in by_path.items():
@@ -55,7 +65,7 @@ class Router:
         self._templated = {
             n: sorted(routes, key=lambda r: -r.literal) for n, routes in templated.items()
         }
-        self.paths = len(by_path)
+        self.paths = len(full)
 
     def match(self, path: str, raw_path: str) -> tuple[Route, dict[str, str]] | None:
         """The route of `path` and its parameters' values (from `raw_path`: `%2F` stays in)."""

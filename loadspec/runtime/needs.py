@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from loadspec.inputs.credentials import Credentials
 from loadspec.runtime.compiled import CompiledSpec, CompiledStep
 
-__all__ = ["missing_credential", "missing_credentials"]
+__all__ = ["missing_credential", "missing_credentials", "scheme_names"]
 
 
 def missing_credential(credentials: Credentials, step: CompiledStep) -> str | None:
@@ -32,6 +32,18 @@ def missing_credentials(specs: Iterable[CompiledSpec], credentials: Credentials)
                 where = f"{compiled.spec.path}:{step.step.line}: step {step.step.id}"
                 missing.setdefault(why, []).append(where)
     return [f"{where[0]}{_more(len(where) - 1)}: {why}" for why, where in sorted(missing.items())]
+
+
+def scheme_names(specs: Iterable[CompiledSpec]) -> set[str]:
+    """Every security scheme the steps of `specs` may send (by its contract's name)."""
+    return {
+        scheme.name
+        for compiled in specs
+        for step in compiled.prerequisites + compiled.test_request
+        if step.security is not None
+        for alternative in step.security.alternatives
+        for scheme in alternative
+    }
 
 
 def _more(count: int) -> str:

@@ -155,3 +155,19 @@ def test_petstore_specs_pass_check_with_the_contracts_schemes(
         ("GET /user/login", None, None),
     }
     assert API_KEY not in done.stdout + done.stderr
+
+
+def test_without_a_host_check_runs_the_petstore_specs_against_a_mock_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No host, no credential: the embedded default is a mock of the specs' contract, whose
+    schemes take a stand-in secret; every spec passes, and the report names the mock."""
+    _no_credentials(monkeypatch)
+    done = subprocess.run(
+        [sys.executable, "-m", "loadspec", "check", str(SPECS)],
+        capture_output=True, text=True, timeout=120, check=False, env=dict(os.environ),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "started a MOCK of 1 contract(s)" in done.stderr
+    assert "3 spec(s) against a MOCK of 1 contract(s)" in done.stdout
+    assert "3 passed" in done.stdout

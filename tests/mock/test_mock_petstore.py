@@ -19,6 +19,16 @@ def test_a_posted_pet_is_read_back_as_posted() -> None:
     assert read.json == pet
 
 
+def test_an_operation_is_found_with_or_without_its_servers_path() -> None:
+    """Specs may name `/pet` or `/api/v3/pet` (the host then carries the base path): both are
+    the same operation, and the record is one."""
+    app = mock()
+    pet = send(app, "POST", "/pet", DOG).json
+    assert send(app, "GET", f"/api/v3/pet/{pet['id']}").json == pet
+    assert send(app, "GET", f"/pet/{pet['id']}").json == pet
+    assert send(app, "GET", "/nowhere").status == 404
+
+
 def test_two_creates_get_two_ids() -> None:
     """Each create gets its own id, of the schema's type (an integer here)."""
     app = mock()
