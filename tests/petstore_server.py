@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.local_server import LocalServer
 
 API_KEY = "petstore-api-key-0123"
 PETSTORE_AUTH = "petstore-oauth-token-4567"
@@ -104,37 +105,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class PetstoreServer(ThreadingHTTPServer):
+class PetstoreServer(LocalServer):
     """The server on a free loopback port; `received` lists every request it answered."""
 
-    daemon_threads = True
-
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         self.pets: dict[str, Any] = {}
         self.received: list[Received] = []
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     def record(self, received: Received) -> None:
         with self._lock:
             self.received.append(received)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that went away at the end of a run is expected; anything else is shown."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-    @property
-    def url(self) -> str:
-        """Its root, without the servers path."""
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def __enter__(self) -> PetstoreServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.shutdown()
-        self.server_close()
-        self._thread.join(timeout=5)

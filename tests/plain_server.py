@@ -17,14 +17,14 @@ Endpoints (JSON unless said otherwise):
 from __future__ import annotations
 
 import json
-import sys
-import threading
 import time
 import uuid
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.local_server import LocalServer
 
 TOKEN = "secret-token"
 
@@ -124,38 +124,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class PlainServer(ThreadingHTTPServer):
+class PlainServer(LocalServer):
     """The server; `url` once started; `hits`, `items`, `polls`, `cookies`, `echoed` for
     assertions."""
 
-    daemon_threads = True
-
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         self.hits: Counter[str] = Counter()
         self.polls: Counter[str] = Counter()
         self.items: dict[str, dict[str, Any]] = {}
         self.cookies: list[str | None] = []
         self.echoed: list[Any] = []  # every JSON body /echo was sent, decoded
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that gave up (a timeout test) is expected; anything else is reported."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def __enter__(self) -> PlainServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.shutdown()
-        self.server_close()
-        self._thread.join(timeout=5)
 
 
 if __name__ == "__main__":  # `python tests/plain_server.py`: serve for a Locust subprocess test

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from loadspec.contract.conformance import Finding
 
-__all__ = ["Reason", "SpecCheck", "Status", "StepCheck", "judge_reply", "worst"]
+__all__ = ["Reason", "SpecCheck", "Status", "StepCheck", "as_reason", "judge_reply", "worst"]
 
 
 class Status(enum.StrEnum):
@@ -212,7 +212,7 @@ def judge_reply(
             operation (nothing to judge against).
     """
     if status == 0:
-        return Status.FAIL, _reason(code, Reason.NETWORK_ERROR)
+        return Status.FAIL, as_reason(code, Reason.NETWORK_ERROR)
     if status not in expected:
         documented = findings is not None and not any(
             f.code == Reason.UNDOCUMENTED_STATUS for f in findings
@@ -228,12 +228,12 @@ def _judge_expected(code: str | None, findings: Sequence[Finding]) -> tuple[Stat
     breaks = [f for f in findings if not f.drift]
     if breaks:
         # The contract's break first: an extract that missed is its symptom, not its cause.
-        return Status.FAIL, _reason(breaks[0].code, Reason.SCHEMA_MISMATCH)
+        return Status.FAIL, as_reason(breaks[0].code, Reason.SCHEMA_MISMATCH)
     if code is not None:
-        return Status.FAIL, _reason(code, Reason.SCHEMA_MISMATCH)
+        return Status.FAIL, as_reason(code, Reason.SCHEMA_MISMATCH)
     drift = [f for f in findings if f.drift]
     if drift:
-        return Status.WARN, _reason(drift[0].code, Reason.SCHEMA_MISMATCH)
+        return Status.WARN, as_reason(drift[0].code, Reason.SCHEMA_MISMATCH)
     return Status.PASS, None
 
 
@@ -247,7 +247,8 @@ def _status_reason(status: int) -> Reason:
     return Reason.UNEXPECTED_STATUS_CODE
 
 
-def _reason(code: str | None, default: Reason) -> Reason:
+def as_reason(code: str | None, default: Reason) -> Reason:
+    """The reason a failure code names (`default` for none, or one not in the set)."""
     try:
         return Reason(code) if code else default
     except ValueError:

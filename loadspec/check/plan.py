@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from loadspec.check.outcome import Reason, SpecCheck, Status
+from loadspec.check.outcome import Reason, SpecCheck, Status, StepCheck
 from loadspec.contract.bundle import RefBases
 from loadspec.files import SpecFiles
 from loadspec.language import SpecResult
@@ -33,6 +33,7 @@ __all__ = [
     "compile_specs",
     "domain_of",
     "plan_check",
+    "verdict_of",
 ]
 
 MissingCredential = Callable[[Spec], "str | None"]
@@ -164,7 +165,7 @@ def _verdict(
     if result.errors:
         count = len(result.errors)
         text = f"{result.errors[0]} ({count} error{'s' if count > 1 else ''}: loadspec validate)"
-        return _verdict_of(spec, Status.FAIL, Reason.INVALID_SPEC, text)
+        return verdict_of(spec, Status.FAIL, Reason.INVALID_SPEC, text)
     steps = spec.prerequisites + spec.test_request
     missing = sorted(needed_variables(spec, steps) - set(variables))
     if missing:
@@ -190,10 +191,19 @@ def _skip(spec: Spec, selection: Selection) -> tuple[Reason, str] | None:
 
 
 def _skipped(spec: Spec, reason: Reason, message: str) -> SpecCheck:
-    return _verdict_of(spec, Status.SKIP, reason, message)
+    return verdict_of(spec, Status.SKIP, reason, message)
 
 
-def _verdict_of(spec: Spec, status: Status, reason: Reason, message: str) -> SpecCheck:
+def verdict_of(
+    spec: Spec,
+    status: Status,
+    reason: Reason | None,
+    message: str,
+    *,
+    steps: tuple[StepCheck, ...] = (),
+    duration_ms: float = 0.0,
+) -> SpecCheck:
+    """`spec`'s outcome: its file, domain, endpoint and title, with what was decided."""
     return SpecCheck(
         str(spec.path),
         domain_of(spec),
@@ -202,4 +212,6 @@ def _verdict_of(spec: Spec, status: Status, reason: Reason, message: str) -> Spe
         status,
         reason,
         message,
+        steps,
+        duration_ms,
     )

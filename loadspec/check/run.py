@@ -20,8 +20,16 @@ from gevent.pool import Pool
 from locust.contrib.fasthttp import FastHttpUser
 from locust.env import Environment
 
-from loadspec.check.outcome import Reason, SpecCheck, Status, StepCheck, judge_reply, worst
-from loadspec.check.plan import CheckPlan, Compiled, PlannedSpec, domain_of
+from loadspec.check.outcome import (
+    Reason,
+    SpecCheck,
+    Status,
+    StepCheck,
+    as_reason,
+    judge_reply,
+    worst,
+)
+from loadspec.check.plan import CheckPlan, Compiled, PlannedSpec, verdict_of
 from loadspec.config.settings import RunSettings
 from loadspec.contract.conformance import Finding, ResponseChecker
 from loadspec.inputs.credentials import Credentials
@@ -214,7 +222,7 @@ def run_checks(run: CheckRun, target: CheckTarget, progress: Progress) -> list[S
         except Exception as exc:  # a defect of ours: that spec's outcome, never the run's end
             mask = masker(target.credentials.secrets)
             text = mask(" ".join(f"{type(exc).__name__}: {exc}".split())[:300])
-            outcome = _crashed(planned, text)
+            outcome = verdict_of(planned.spec, Status.FAIL, Reason.CRASHED, text)
         done[spec.path] = outcome
         progress(len(done), total, outcome)
 
@@ -326,17 +334,9 @@ class _Check:
         if deciding is not None:
             where = "prerequisite " if deciding.phase == "prerequisites" else ""
             message = f"{where}{deciding.message}"
-        return SpecCheck(
-            str(spec.path),
-            domain_of(spec),
-            str(spec.endpoint),
-            spec.title,
-            status,
-            deciding.reason if deciding else None,
-            message,
-            steps,
-            (time.monotonic() - started) * 1000,
-        )
+        reason = deciding.reason if deciding else None
+        took = (time.monotonic() - started) * 1000
+        return verdict_of(spec, status, reason, message, steps=steps, duration_ms=took)
 
     def _judged(self) -> Iterator[StepCheck]:
         for seen in self.transport.seen:
@@ -353,7 +353,7 @@ class _Check:
         if failure is None:
             return StepCheck(step_id, phase, seen.kind, elapsed_ms=seen.elapsed_ms)
         code = failure.code if isinstance(failure, Failure) else None
-        reason = _as_reason(code, Reason.RENDER_ERROR)
+        reason = as_reason(code, Reason.RENDER_ERROR)
         return StepCheck(
             step_id,
             phase,
@@ -446,23 +446,3 @@ def excerpt_of(reply: Reply, mask: Masker) -> str:
     text = mask(read.decode("utf-8", "replace"), cut=len(reply.body) > len(read))
     text = " ".join(text.split())
     return text if len(text) <= _SENT_CHARS else text[: _SENT_CHARS - 1] + "…"
-
-
-def _as_reason(code: str | None, default: Reason) -> Reason:
-    try:
-        return Reason(code) if code else default
-    except ValueError:
-        return default
-
-
-def _crashed(planned: PlannedSpec, text: str) -> SpecCheck:
-    spec = planned.spec
-    return SpecCheck(
-        str(spec.path),
-        domain_of(spec),
-        str(spec.endpoint),
-        spec.title,
-        Status.FAIL,
-        Reason.CRASHED,
-        text,
-    )

@@ -33,6 +33,7 @@ from loadspec.mock.routes import Router
 from loadspec.mock.store import Record, Store
 from loadspec.stub.gateway.callbacks import CallbackSender
 from loadspec.stub.gateway.faults import FaultInjector
+from loadspec.stub.gateway.front import Served
 from loadspec.stub.gateway.http import Answer, Request, dumps
 
 __all__ = ["INTERNAL", "MockDispatcher"]
@@ -46,21 +47,21 @@ _NO_CREDENTIALS = Problem(
 _INJECTED = Problem("fault", "$", "injected fault: --error-rate")
 
 
-class MockDispatcher:
+class MockDispatcher(Served):
     """A stateful mock of every operation of some contracts, behind any stub front end."""
+
+    internal = INTERNAL
 
     def __init__(self, config: MockConfig, operations: Iterable[MockOperation]) -> None:
         server = config.server
         self._rng = random.Random(server.seed)
+        super().__init__(FaultInjector(server.faults, self._rng))
         self.config = server
         self.callbacks = CallbackSender(server, self._rng)
-        self._faults = FaultInjector(server.faults, self._rng)
         self._router = Router(operations)
         self._answers = Answers(server.seed, self._rng)
         self.store = Store(config.max_records)
         self._numbers = itertools.count(1)
-        self.served = 0
-        self.by_status: dict[int, int] = {}
         self.unaddressed = 0
         self._accepted = frozenset(config.credentials)
         self._lenient = config.lenient
@@ -79,24 +80,6 @@ class MockDispatcher:
     @property
     def paths(self) -> int:
         return self._router.paths
-
-    def handle(self, request: Request) -> Answer:
-        """The answer to `request`; `faults.RESET` means: reset the connection instead."""
-        if request.path.startswith(INTERNAL):
-            return self._internal(request)
-        reply = self._serve(request)
-        if self._faults.active:
-            reply = self._faults.after(reply)
-        self._count(reply.status)
-        return reply
-
-    def _count(self, status: int) -> None:
-        self.served += 1
-        self.by_status[status] = self.by_status.get(status, 0) + 1
-
-    def latency(self) -> float:
-        """Seconds to hold this answer back (the latency fault; 0 without it)."""
-        return self._faults.latency() if self._faults.active else 0.0
 
     def too_large(self, path: str) -> Answer:
         self._count(413)

@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from loadspec.stub import Faults, StubServer
 from tests.check.specs import write_spec
 from tests.conftest import ROOT
 from tests.load.runs import named_gateway
+from tests.local_server import serving
 
 pytestmark = pytest.mark.slow  # every test here starts real check, server or gateway processes
 
@@ -73,16 +73,8 @@ def static_server(tmp_path: Path) -> Iterator[tuple[str, list[str], Path]]:
     folder.mkdir()
     seen: list[str] = []
     handler = type("Recorder", (_Recorder,), {"seen": seen})
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(handler, directory=str(folder))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen, folder
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(functools.partial(handler, directory=str(folder))) as url:
+        yield url, seen, folder
 
 
 def test_the_verbatim_seed_passes_against_the_embedded_gateway(tmp_path: Path) -> None:

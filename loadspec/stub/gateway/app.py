@@ -16,6 +16,7 @@ from loadspec.stub.config import StubConfig
 from loadspec.stub.gateway.callbacks import CallbackSender
 from loadspec.stub.gateway.clients import ClientsDirectory
 from loadspec.stub.gateway.faults import FaultInjector
+from loadspec.stub.gateway.front import Served
 from loadspec.stub.gateway.handlers import Handlers
 from loadspec.stub.gateway.http import (
     Answer,
@@ -121,11 +122,14 @@ def _routes(h: Handlers) -> dict[str, Route]:
     return {p: Route(tuple(p.split("/")), m, e) for p, (m, e) in table.items()}
 
 
-class Dispatcher:
+class Dispatcher(Served):
     """The embedded gateway and clients API behind any HTTP front end."""
+
+    internal = "/__stub/"
 
     def __init__(self, config: StubConfig) -> None:
         rng = random.Random(config.seed)
+        super().__init__(FaultInjector(config.faults, rng))
         self.config = config
         self.callbacks = CallbackSender(config, rng)
         self.gateway = Gateway(config, rng, self.callbacks)
@@ -136,31 +140,10 @@ class Dispatcher:
         )
         self._router = Router(_routes(handlers))
         self._tokens = frozenset(t.encode() for t in config.tokens)
-        self._faults = FaultInjector(config.faults, rng)
-        self.served = 0
-        self.by_status: dict[int, int] = {}
 
     def operations(self) -> dict[str, frozenset[str]]:
         """Path template -> methods: what this gateway routes (`stub.served` must say so)."""
         return self._router.operations()
-
-    def handle(self, request: Request) -> Answer:
-        """The reply to `request`; `faults.RESET` means: reset the connection instead."""
-        if request.path.startswith("/__stub/"):
-            return self._internal(request.path)
-        reply = self._serve(request)
-        if self._faults.active:
-            reply = self._faults.after(reply)
-        self._count(reply.status)
-        return reply
-
-    def _count(self, status: int) -> None:
-        self.served += 1
-        self.by_status[status] = self.by_status.get(status, 0) + 1
-
-    def latency(self) -> float:
-        """Seconds to hold this answer back (the latency fault; 0 without it)."""
-        return self._faults.latency() if self._faults.active else 0.0
 
     def too_large(self, path: str) -> Answer:
         """The 413 for a body past `max_body`, in the envelope of the API `path` belongs to."""
@@ -209,7 +192,8 @@ class Dispatcher:
             return False
         return value[7:].strip() in self._tokens
 
-    def _internal(self, path: str) -> Answer:
+    def _internal(self, request: Request) -> Answer:
+        path = request.path
         if path == "/__stub/health":
             return Answer(200, b'{"status":"ok"}')
         if path == "/__stub/stats":

@@ -8,7 +8,6 @@ A callback is `POST <callback_url>` with the JSON body
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import random
 from collections.abc import Coroutine
 from dataclasses import asdict, dataclass
@@ -62,21 +61,24 @@ class CallbackStats:
 
 
 def is_loopback_url(url: str) -> bool:
-    """Whether `url` is http(s) to localhost or a loopback address (the only ones served)."""
+    """Whether `url` is http(s) to localhost or a loopback address (served without
+    --allow-host)."""
+    return _sendable(url, _LOOPBACK_ONLY)
+
+
+_LOOPBACK_ONLY = AllowList()
+
+
+def _sendable(url: str, allowed: AllowList) -> bool:
+    """Whether `url` is http(s) to loopback or to a host `allowed` names (the load run's
+    rules)."""
     try:
         parts = urlsplit(url)
         host = parts.hostname
         parts.port  # noqa: B018 -- raises ValueError on a malformed port
     except ValueError:
         return False
-    if parts.scheme not in ("http", "https") or not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return parts.scheme in ("http", "https") and bool(host) and allowed.allows(host or "")
 
 
 class CallbackSender:
@@ -117,21 +119,10 @@ class CallbackSender:
     def _loopback(self, url: str) -> bool:
         allowed = self._checked.get(url)
         if allowed is None:
-            allowed = is_loopback_url(url) or self._named(url)
+            allowed = _sendable(url, self._allowed)
             if len(self._checked) < 10_000:
                 self._checked[url] = allowed
         return allowed
-
-    def _named(self, url: str) -> bool:
-        """Whether --allow-host names the host of an http(s) `url` (the load run's rules)."""
-        try:
-            parts = urlsplit(url)
-            host = parts.hostname
-            parts.port  # noqa: B018 -- raises ValueError on a malformed port
-        except ValueError:
-            return False
-        named = host is not None and self._allowed.names(host)
-        return parts.scheme in ("http", "https") and named
 
     def _draw(self, rate: float) -> bool:
         return rate > 0 and self._rng.random() < rate
