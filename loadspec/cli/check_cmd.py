@@ -30,7 +30,7 @@ from loadspec.errors import ConfigError, ExitCode
 from loadspec.inputs.credentials import Credentials
 from loadspec.language import load_specs
 from loadspec.language.model import Spec, TokenType
-from loadspec.runtime.needs import missing_credentials
+from loadspec.runtime.needs import missing_credential
 
 __all__ = ["run"]
 
@@ -58,8 +58,14 @@ def run(settings: RunSettings) -> int:
     compiled = compile_specs(results, settings.root, settings.inputs.ref_bases, settings.files)
 
     def missing(spec: Spec) -> str | None:
-        lines = missing_credentials([compiled.specs[spec.path]], credentials)
-        return lines[0].split(": ", 1)[-1] if lines else None
+        """The first credential `spec` needs and nobody gave: its step, scheme and variable."""
+        found = compiled.specs[spec.path]
+        steps = found.prerequisites + found.test_request
+        whys = [(why, s.step.id) for s in steps if (why := missing_credential(credentials, s))]
+        if not whys:
+            return None
+        why, step_id = min(whys, key=lambda found: found[0])  # the first step, of the first why
+        return f"step {step_id}: {why}"
 
     plan = plan_check(results, selection, settings.variables, missing if host else None)
     if settings["dry_run"]:
